@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+var errHelp = flag.ErrHelp
+
+// stringList is a repeatable flag: --redirect-uri A --redirect-uri B.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// newFlags returns a flag set that reports to e.stderr, with a usage line.
+func (e *env) newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("hubid "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: hubid %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags that may stand before, between or after positional
+// arguments, and returns the positional ones. A usage problem becomes a
+// usageError; --help becomes errHelp.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, errHelp
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// dataDirFlag adds --data with the shared default: $HUBID_DATA, else
+// $XDG_DATA_HOME/hubid, else ~/.local/share/hubid.
+func (e *env) dataDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
+}
+
+func (e *env) defaultDataDir() string {
+	if d := e.getenv("HUBID_DATA"); d != "" {
+		return d
+	}
+	if d := e.getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "hubid")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "hubid")
+	}
+	return "hubid-data"
+}
+
+// envOr returns the environment variable name, or def when it is unset.
+func (e *env) envOr(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// printJSON writes v as one indented JSON object.
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// subcommand dispatches "hubid NOUN VERB …".
+func (e *env) subcommand(ctx context.Context, noun string, args []string, verbs map[string]func(context.Context, *env, []string) error, order []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(e.stderr, "Usage: hubid %s <%s> [flags]\n", noun, strings.Join(order, "|"))
+		if len(args) == 0 {
+			return usagef("missing subcommand; one of: %s", strings.Join(order, ", "))
+		}
+		return errHelp
+	}
+	f, ok := verbs[args[0]]
+	if !ok {
+		return usagef("unknown subcommand %q; one of: %s", args[0], strings.Join(order, ", "))
+	}
+	return f(ctx, e, args[1:])
+}

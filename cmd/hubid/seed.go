@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/accounts"
+	"github.com/hubid/hubid/internal/apps"
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// devCredentials are the demo login and app secret, kept in the data
+// directory (mode 0600) so that every dev start can print them again: the
+// database holds only their hashes.
+type devCredentials struct {
+	Username     string   `json:"username"`
+	Password     string   `json:"password"`
+	Org          string   `json:"org"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Scopes       string   `json:"scopes"`
+	RedirectURIs []string `json:"redirect_uris"`
+}
+
+const credentialsFile = "dev-credentials.json"
+
+// Demo seed values.
+const (
+	demoUser = "demo"
+	demoOrg  = "demo-org"
+)
+
+var demoScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeReadBilling, oidc.ScopeReadMemberships,
+	oidc.ScopeReadRepos, oidc.ScopeWriteRepos, oidc.ScopeManageRepos, oidc.ScopeInferenceAPI}
+
+// Loopback redirect URIs: any port matches, so local apps on any port work.
+var demoRedirects = []string{
+	"http://localhost/login/callback", "http://127.0.0.1/login/callback",
+	"http://localhost/auth/callback", "http://127.0.0.1/auth/callback",
+	"http://localhost/callback", "http://127.0.0.1/callback",
+}
+
+// hasher hashes passwords.
+type hasher interface {
+	Hash(ctx context.Context, pw string) (string, error)
+}
+
+// seedDemo creates, the first time, a demo user with a random password, a
+// demo org with the user as admin, and a demo app; later it reads the
+// credentials back from the data directory.
+func seedDemo(ctx context.Context, st store.Store, h hasher, dataDir string) (devCredentials, error) {
+	path := filepath.Join(dataDir, credentialsFile)
+	if b, err := os.ReadFile(path); err == nil {
+		var c devCredentials
+		if err := json.Unmarshal(b, &c); err != nil {
+			return c, fmt.Errorf("%s is damaged (%v); delete it and the demo user/app, or the whole data directory, to seed again", path, err)
+		}
+		return c, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return devCredentials{}, err
+	}
+	if _, err := st.UserByName(ctx, demoUser); err == nil {
+		return devCredentials{}, fmt.Errorf("user %q exists but %s is missing; set a password with 'hubid user passwd %s' and create an app with 'hubid app create', or start with an empty --data directory", demoUser, path, demoUser)
+	}
+	now := time.Now()
+	pw, _ := store.NewSecret("")
+	pw = strings.ToLower(pw[:16])
+	hash, err := h.Hash(ctx, pw)
+	if err != nil {
+		return devCredentials{}, err
+	}
+	u := store.User{
+		ID: accounts.NewID(), Username: demoUser, FullName: "Demo User", Email: "demo@example.com",
+		EmailVerified: true, PasswordHash: hash, CreatedAt: now,
+	}
+	if err := st.CreateUser(ctx, u); err != nil {
+		return devCredentials{}, fmt.Errorf("seed demo user: %w", err)
+	}
+	o := store.Org{ID: accounts.NewID(), Name: demoOrg, FullName: "Demo Org", CreatedAt: now}
+	if err := st.CreateOrg(ctx, o); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return devCredentials{}, fmt.Errorf("seed demo org: %w", err)
+	} else if err == nil {
+		if err := st.SetMember(ctx, o.ID, u.ID, store.RoleAdmin); err != nil {
+			return devCredentials{}, err
+		}
+	}
+	app, secret, err := apps.Create(ctx, st, apps.Spec{
+		Name: "Demo app", OwnerID: u.ID, RedirectURIs: demoRedirects, Scopes: demoScopes,
+	}, now)
+	if err != nil {
+		return devCredentials{}, fmt.Errorf("seed demo app: %w", err)
+	}
+	c := devCredentials{
+		Username: demoUser, Password: pw, Org: demoOrg, ClientID: app.ClientID, ClientSecret: secret,
+		Scopes: protocol.JoinScopes(app.Scopes), RedirectURIs: app.RedirectURIs,
+	}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return devCredentials{}, err
+	}
+	return c, nil
+}
+
+func printDevBanner(e *env, issuer, dataDir string, c devCredentials) {
+	fmt.Fprintf(e.stdout, `hubid dev: an OpenID provider speaking "Sign in with HF", on embedded defaults.
+
+  Issuer        %[1]s
+  Sign in at    %[1]s/login   username %[2]s   password %[3]s
+
+  Demo app (paste into your app's environment):
+    OPENID_PROVIDER_URL=%[1]s
+    OAUTH_CLIENT_ID=%[4]s
+    OAUTH_CLIENT_SECRET=%[5]s
+    OAUTH_SCOPES="openid profile email"
+  Redirect URIs: %[6]s
+                 (http on localhost/127.0.0.1 matches any port)
+  Allowed scopes: %[7]s
+
+  Data          %[8]s  (database %[9]s, demo credentials in %[10]s)
+  Discovery     %[1]s/.well-known/openid-configuration
+
+`, issuer, c.Username, c.Password, c.ClientID, c.ClientSecret, strings.Join(c.RedirectURIs, " "), c.Scopes,
+		dataDir, dbFile, credentialsFile)
+}

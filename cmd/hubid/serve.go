@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/accounts"
+	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/store"
+)
+
+// serveConfig is the configuration of serve and dev.
+type serveConfig struct {
+	Addr    string
+	Issuer  string
+	DataDir string
+	Dev     bool
+}
+
+// Validate explains every problem at once.
+func (c serveConfig) Validate() error {
+	var problems []string
+	if c.Addr == "" {
+		problems = append(problems, "--addr is empty; give host:port to listen on, e.g. :8080")
+	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		problems = append(problems, fmt.Sprintf("--addr %q is not host:port (%v)", c.Addr, err))
+	}
+	if c.DataDir == "" {
+		problems = append(problems, "--data is empty; give the data directory")
+	}
+	if !c.Dev {
+		u, err := url.Parse(c.Issuer)
+		switch {
+		case c.Issuer == "":
+			problems = append(problems, "--issuer (or HUBID_ISSUER) is required: the public URL people and apps reach hubid at, e.g. https://hub.example.com; it is never guessed from request headers")
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			problems = append(problems, fmt.Sprintf("--issuer %q is not an absolute http(s) URL", c.Issuer))
+		case u.Path != "" && u.Path != "/":
+			problems = append(problems, fmt.Sprintf("--issuer %q has a path; it must be an origin such as %s://%s (huggingface.js looks for discovery at the origin)", c.Issuer, u.Scheme, u.Host))
+		}
+	}
+	if len(problems) > 0 {
+		return usageError{strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR]")
+	cfg := serveConfig{}
+	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", ":8080"), "address to listen on (env HUBID_ADDR)")
+	fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
+	data := e.dataDirFlag(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	cfg.DataDir = *data
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	st, err := openStore(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	log.Info("hubid serving", "issuer", strings.TrimSuffix(cfg.Issuer, "/"), "addr", ln.Addr().String(), "data", cfg.DataDir)
+	return serveHTTP(ctx, ln, strings.TrimSuffix(cfg.Issuer, "/"), st, log)
+}
+
+func runDev(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("dev", "dev [--addr HOST:PORT] [--data DIR]")
+	cfg := serveConfig{Dev: true}
+	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", "127.0.0.1:8080"), "address to listen on (env HUBID_ADDR)")
+	data := e.dataDirFlag(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	cfg.DataDir = *data
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	st, err := openStore(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("%w (is another hubid running? pick another port with --addr)", err)
+	}
+	issuer := devIssuer(ln.Addr().(*net.TCPAddr))
+	creds, err := seedDemo(ctx, st, accounts.NewHasher(0), cfg.DataDir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	printDevBanner(e, issuer, cfg.DataDir, creds)
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	return serveHTTP(ctx, ln, issuer, st, log)
+}
+
+// devIssuer derives the dev issuer from the listening address: loopback
+// stays as it is, an unspecified address becomes localhost.
+func devIssuer(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port))
+}
+
+// serveHTTP runs the provider on ln until ctx is done, then shuts down
+// gracefully. Expired codes, tokens and sessions are collected every 10
+// minutes.
+func serveHTTP(ctx context.Context, ln net.Listener, issuer string, st store.Store, log *slog.Logger) error {
+	slog.SetDefault(log)
+	km, err := openKeys(ctx, st)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := server.New(ctx, server.Config{
+		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			if res, err := st.GarbageCollect(ctx, time.Now()); err != nil {
+				if ctx.Err() == nil {
+					log.Error("garbage collection", "err", err)
+				}
+			} else if res.Codes+res.Tokens+res.Sessions > 0 {
+				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	<-gcDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hubid/hubid/internal/keys"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/internal/store/sqlite"
+)
+
+// dbFile is the database's name inside the data directory.
+const dbFile = "hubid.db"
+
+// openStore creates the data directory if needed and opens (and migrates)
+// the database in it. Every command that touches the database goes through
+// here, so they all agree on where it is.
+func openStore(dir string) (store.Store, error) {
+	if dir == "" {
+		return nil, usagef("--data is empty; give the data directory")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, dbFile)
+	db, err := sqlite.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// openKeys returns the key manager with keys ensured.
+func openKeys(ctx context.Context, st store.Store) (*keys.Manager, error) {
+	m := keys.New(st, nil)
+	if err := m.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,149 @@
+// Package apps creates and changes OAuth apps: the rules an app's settings
+// must follow, client id and secret generation, and secret rotation. The
+// CLI, the dev seed and Spaces sync all go through it, so an app is made the
+// same way whoever makes it.
+package apps
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// Spec is what a person asks for when creating an app.
+type Spec struct {
+	Name         string
+	OwnerID      string
+	RedirectURIs []string
+	Scopes       []string      // extra scopes; openid and profile are always added
+	TokenTTL     time.Duration // 0 = protocol.DefaultAccessTokenTTL
+	Public       bool
+	IDTokenAlg   string // "" = RS256
+}
+
+// Validate reports every problem with s in one error.
+func (s Spec) Validate() error {
+	var problems []string
+	if strings.TrimSpace(s.Name) == "" {
+		problems = append(problems, "the app needs a name (--name)")
+	} else if len(s.Name) > 100 {
+		problems = append(problems, "the name is longer than 100 characters")
+	}
+	if len(s.RedirectURIs) == 0 {
+		problems = append(problems, "the app needs at least one redirect URI (--redirect-uri https://example.com/login/callback)")
+	}
+	for _, u := range s.RedirectURIs {
+		if err := protocol.ValidateRedirectURI(u); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	for _, sc := range s.Scopes {
+		if !oidc.KnownScope(sc) {
+			problems = append(problems, fmt.Sprintf("unknown scope %q (valid: %s)", sc, strings.Join(oidc.ScopeNames(), " ")))
+		}
+	}
+	if err := ValidateTTL(s.TokenTTL); err != nil {
+		problems = append(problems, err.Error())
+	}
+	switch s.IDTokenAlg {
+	case "", oidc.AlgRS256, oidc.AlgES256:
+	default:
+		problems = append(problems, fmt.Sprintf("ID-token algorithm %q is not supported; use RS256 or ES256", s.IDTokenAlg))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ValidateTTL checks an access-token lifetime (0 means the default).
+func ValidateTTL(d time.Duration) error {
+	if d == 0 {
+		return nil
+	}
+	if d < protocol.MinAccessTokenTTL || d > protocol.MaxAccessTokenTTL {
+		return fmt.Errorf("token lifetime %s is out of range; give between %s and %s (30 days)", d, protocol.MinAccessTokenTTL, protocol.MaxAccessTokenTTL)
+	}
+	return nil
+}
+
+// NewClientID returns a random (version 4) UUID, the form of HF client ids.
+func NewClientID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newSecret makes a client secret; only its digest is stored.
+func newSecret() (string, store.Digest) { return store.NewSecret("hf_oauth_secret_") }
+
+// Build turns a valid spec into an app row and its secret ("" for public
+// apps), without storing it.
+func Build(s Spec, now time.Time) (store.App, string) {
+	app := store.App{
+		ClientID:     NewClientID(),
+		Name:         strings.TrimSpace(s.Name),
+		OwnerID:      s.OwnerID,
+		Public:       s.Public,
+		RedirectURIs: s.RedirectURIs,
+		Scopes:       protocol.NormalizeScopes(s.Scopes),
+		TokenTTL:     s.TokenTTL,
+		IDTokenAlg:   s.IDTokenAlg,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	if app.TokenTTL == 0 {
+		app.TokenTTL = protocol.DefaultAccessTokenTTL
+	}
+	if app.IDTokenAlg == "" {
+		app.IDTokenAlg = oidc.AlgRS256
+	}
+	var secret string
+	if !s.Public {
+		secret, app.SecretHash = newSecret()
+	}
+	return app, secret
+}
+
+// Create validates s and stores a new app. It returns the app and its
+// secret, which is shown once and never stored in the clear.
+func Create(ctx context.Context, st store.Store, s Spec, now time.Time) (store.App, string, error) {
+	if err := s.Validate(); err != nil {
+		return store.App{}, "", err
+	}
+	app, secret := Build(s, now)
+	if err := st.CreateApp(ctx, app); err != nil {
+		return store.App{}, "", err
+	}
+	return app, secret, nil
+}
+
+// RotateSecret gives a confidential app a new secret and revokes every
+// token issued to it: whoever held the old secret loses what it got.
+func RotateSecret(ctx context.Context, st store.Store, clientID string, now time.Time) (string, error) {
+	var secret string
+	err := st.UpdateApp(ctx, clientID, func(a *store.App) error {
+		if a.Public {
+			return fmt.Errorf("app %s is public; public apps have no secret", clientID)
+		}
+		secret, a.SecretHash = newSecret()
+		a.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.RevokeTokens(ctx, store.TokenFilter{ClientID: clientID}, now); err != nil {
+		return "", fmt.Errorf("secret rotated, but revoking the app's tokens failed: %w", err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/oidc"
+)
+
+// Discovery returns the provider metadata. Only what is implemented is
+// advertised. RS256 comes first: openid-client takes the first algorithm.
+func (s *Server) Discovery() oidc.Discovery {
+	return oidc.Discovery{
+		Issuer:                            s.issuer,
+		AuthorizationEndpoint:             s.issuer + "/oauth/authorize",
+		TokenEndpoint:                     s.issuer + "/oauth/token",
+		UserinfoEndpoint:                  s.issuer + "/oauth/userinfo",
+		JWKSURI:                           s.issuer + "/oauth/jwks",
+		ResponseTypesSupported:            []string{oidc.ResponseTypeCode},
+		ResponseModesSupported:            []string{"query"},
+		GrantTypesSupported:               s.token.GrantTypes(),
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{oidc.AlgRS256, oidc.AlgES256},
+		CodeChallengeMethodsSupported:     []string{oidc.PKCEMethodS256},
+		TokenEndpointAuthMethodsSupported: []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthNone},
+		ScopesSupported:                   oidc.ScopeNames(),
+		ClaimsSupported:                   oidc.ClaimsSupported,
+		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
+	}
+}
+
+func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	httpx.WriteJSON(w, http.StatusOK, s.Discovery())
+}
+
+func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	body, err := s.keys.JWKSJSON(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	}
+	if !json.Valid(body) {
+		httpx.WriteError(w, r, oidc.ServerError(errString("JWKS is not valid JSON")))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/store"
+)
+
+type loginPage struct {
+	Next     string
+	Username string
+	Error    string
+	AppName  string
+}
+
+// genericLoginError says nothing about whether the username exists.
+const genericLoginError = "Incorrect username or password."
+
+func (s *Server) serveLoginPage(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	sess, err := s.currentSession(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	d := pageData{Title: "Sign in", Body: loginPage{Next: next, AppName: s.appNameFromNext(r, next)}}
+	if sess != nil {
+		d.User = sess.User.Username
+	}
+	s.render(w, r, http.StatusOK, "login.html", d)
+}
+
+// appNameFromNext names the app a login continues to, for the page.
+func (s *Server) appNameFromNext(r *http.Request, next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != "/oauth/authorize" {
+		return ""
+	}
+	id := u.Query().Get("client_id")
+	if id == "" || len(id) > 512 {
+		return ""
+	}
+	app, err := s.store.App(r.Context(), id)
+	if err != nil {
+		return ""
+	}
+	return app.Name
+}
+
+func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
+	form, perr := httpx.ParseForm(w, r)
+	if perr != nil {
+		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Bad sign-in request", Message: perr.Description})
+		return
+	}
+	next := safeNext(form.Get("next"))
+	username, password := form.Get("username"), form.Get("password")
+	fail := func(status int) {
+		s.render(w, r, status, "login.html", pageData{Title: "Sign in", Body: loginPage{
+			Next: next, Username: username, Error: genericLoginError, AppName: s.appNameFromNext(r, next),
+		}})
+	}
+	if username == "" || password == "" || len(username) > 256 || len(password) > 1024 {
+		s.failedLoginDelay(r)
+		fail(http.StatusUnauthorized)
+		return
+	}
+	u, err := s.store.UserByName(r.Context(), username)
+	var ok bool
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		err = s.pw.VerifyDummy(r.Context(), password)
+	case err == nil && u.PasswordHash == "":
+		err = s.pw.VerifyDummy(r.Context(), password)
+	case err == nil:
+		ok, err = s.pw.Verify(r.Context(), u.PasswordHash, password)
+	}
+	if err != nil && r.Context().Err() == nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !ok {
+		s.log.InfoContext(r.Context(), "failed login", "remote", r.RemoteAddr)
+		s.failedLoginDelay(r)
+		fail(http.StatusUnauthorized)
+		return
+	}
+	if err := s.startSession(r.Context(), w, u.ID); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "login", "user_id", u.ID)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// failedLoginDelay slows down password guessing a little.
+func (s *Server) failedLoginDelay(r *http.Request) {
+	if s.delay <= 0 {
+		return
+	}
+	t := time.NewTimer(s.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+func (s *Server) serveLogoutPage(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.currentSession(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	d := pageData{Title: "Sign out"}
+	if sess != nil {
+		d.User = sess.User.Username
+	}
+	s.render(w, r, http.StatusOK, "logout.html", d)
+}
+
+func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request) {
+	if err := s.endSession(w, r); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) serveHome(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.currentSession(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	d := pageData{Title: "Home"}
+	if sess != nil {
+		d.User = sess.User.Username
+	}
+	s.render(w, r, http.StatusOK, "home.html", d)
+}
+
+// internalError logs err and shows a page that does not leak it.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "internal error", "path", r.URL.Path, "err", err)
+	s.renderError(w, r, http.StatusInternalServerError, errorPage{Heading: "Something went wrong", Message: "The hub could not complete your request. Try again in a moment."})
+}

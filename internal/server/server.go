@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/grants"
+	"github.com/hubid/hubid/internal/store"
+)
+
+// KeySet signs ID tokens and publishes the verification keys.
+type KeySet interface {
+	grants.Signer
+	// JWKSJSON returns the JSON Web Key Set document.
+	JWKSJSON(ctx context.Context) ([]byte, error)
+}
+
+// Passwords checks passwords against stored hashes.
+type Passwords interface {
+	// Verify reports whether pw matches the PHC-encoded hash.
+	Verify(ctx context.Context, phc, pw string) (bool, error)
+	// VerifyDummy spends the cost of one verification, so that an unknown
+	// username takes as long as a wrong password.
+	VerifyDummy(ctx context.Context, pw string) error
+}
+
+// Config is what the server needs. Issuer, Store, Keys and Passwords are
+// required.
+type Config struct {
+	// Issuer is the public URL of the provider, without trailing slash.
+	// It is never derived from request headers.
+	Issuer    string
+	Store     store.Store
+	Keys      KeySet
+	Passwords Passwords
+	Logger    *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// FailedLoginDelay is added to every failed login (default 300 ms);
+	// negative disables it (tests).
+	FailedLoginDelay time.Duration
+}
+
+// Server is the HTTP side of the provider.
+type Server struct {
+	issuer  string
+	issuerU *url.URL
+	store   store.Store
+	keys    KeySet
+	pw      Passwords
+	log     *slog.Logger
+	now     func() time.Time
+	delay   time.Duration
+	csrfKey []byte
+	secure  bool // cookies get Secure (issuer is https)
+	token   *grants.Handler
+	handler http.Handler
+	pages   *pages
+}
+
+// New checks cfg and builds the server.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	var problems []string
+	iss, err := url.Parse(cfg.Issuer)
+	switch {
+	case cfg.Issuer == "":
+		problems = append(problems, "issuer is empty: set the public URL of the provider, e.g. https://hub.example.com")
+	case err != nil || (iss.Scheme != "https" && iss.Scheme != "http") || iss.Host == "":
+		problems = append(problems, fmt.Sprintf("issuer %q is not an absolute http(s) URL", cfg.Issuer))
+	case iss.Path != "" && iss.Path != "/":
+		problems = append(problems, fmt.Sprintf("issuer %q has a path; huggingface.js derives discovery from the origin, so the issuer must be an origin such as %s://%s", cfg.Issuer, iss.Scheme, iss.Host))
+	case iss.RawQuery != "" || iss.Fragment != "":
+		problems = append(problems, fmt.Sprintf("issuer %q has a query or fragment", cfg.Issuer))
+	}
+	if cfg.Store == nil {
+		problems = append(problems, "no store")
+	}
+	if cfg.Keys == nil {
+		problems = append(problems, "no signing keys")
+	}
+	if cfg.Passwords == nil {
+		problems = append(problems, "no password checker")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("server configuration: " + strings.Join(problems, "; "))
+	}
+	s := &Server{
+		issuer: strings.TrimSuffix(cfg.Issuer, "/"),
+		store:  cfg.Store,
+		keys:   cfg.Keys,
+		pw:     cfg.Passwords,
+		log:    cfg.Logger,
+		now:    cfg.Now,
+		delay:  cfg.FailedLoginDelay,
+		secure: iss.Scheme == "https",
+	}
+	s.issuerU, _ = url.Parse(s.issuer)
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.delay == 0 {
+		s.delay = 300 * time.Millisecond
+	}
+	s.csrfKey, err = cfg.Store.Secret(ctx, "csrf-key", func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load CSRF key: %w", err)
+	}
+	if s.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	minter := &grants.Minter{Issuer: s.issuer, Signer: s.keys, Now: s.now}
+	s.token = grants.NewHandler(s.store,
+		grants.AuthorizationCode{Store: s.store, Minter: minter},
+	)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Issuer returns the issuer URL.
+func (s *Server) Issuer() string { return s.issuer }

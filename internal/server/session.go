@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+)
+
+// sessionCookie holds an opaque session id; the store keeps its digest.
+const sessionCookie = "hubid_session"
+
+// session is the signed-in state of a request.
+type session struct {
+	store.Session
+	User store.User
+}
+
+// currentSession returns the request's live browser session, or nil.
+func (s *Server) currentSession(r *http.Request) (*session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return nil, nil
+	}
+	sess, err := s.store.Session(r.Context(), store.Hash(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, nil
+	}
+	u, err := s.store.User(r.Context(), sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &session{Session: sess, User: u}, nil
+}
+
+// startSession creates a session for user and sets its cookie.
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, userID string) error {
+	id, digest := store.NewSecret("")
+	now := s.now()
+	err := s.store.CreateSession(ctx, store.Session{
+		Hash: digest, UserID: userID, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(protocol.SessionTTL),
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(protocol.SessionTTL.Seconds()),
+	})
+	return nil
+}
+
+// endSession deletes the request's session and clears the cookie.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	err = s.store.DeleteSession(r.Context(), store.Hash(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// safeNext returns next when it is a path on this hub, and "/" otherwise,
+// so that the login form cannot be turned into an open redirect.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t\\") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// whoami is the body of /api/whoami-v2, in the shape huggingface.js and
+// huggingface_hub type it.
+type whoami struct {
+	Type          string      `json:"type"`
+	ID            string      `json:"id"`
+	Name          string      `json:"name"`
+	Fullname      string      `json:"fullname"`
+	Email         *string     `json:"email"`
+	EmailVerified *bool       `json:"emailVerified,omitempty"`
+	CanPay        bool        `json:"canPay"`
+	IsPro         bool        `json:"isPro"`
+	PeriodEnd     *int64      `json:"periodEnd"`
+	AvatarURL     string      `json:"avatarUrl"`
+	Orgs          []whoamiOrg `json:"orgs"`
+	Auth          whoamiAuth  `json:"auth"`
+}
+
+type whoamiOrg struct {
+	Type      string  `json:"type"`
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+	Fullname  string  `json:"fullname"`
+	Email     *string `json:"email"`
+	CanPay    bool    `json:"canPay"`
+	PeriodEnd *int64  `json:"periodEnd"`
+	AvatarURL string  `json:"avatarUrl"`
+	RoleInOrg string  `json:"roleInOrg,omitempty"`
+	Plan      string  `json:"plan,omitempty"`
+}
+
+type whoamiAuth struct {
+	Type        string             `json:"type"`
+	AccessToken *whoamiAccessToken `json:"accessToken,omitempty"`
+	ExpiresAt   string             `json:"expiresAt,omitempty"`
+}
+
+type whoamiAccessToken struct {
+	DisplayName string `json:"displayName"`
+	Role        string `json:"role"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+// serveWhoami is GET /api/whoami-v2 for user access tokens (hf_…) and OAuth
+// access tokens (hf_oauth_…). OAuth tokens have no accessToken block, as on
+// huggingface.co, and see the email only with the email scope.
+func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
+	t, u, e := s.bearer(r, store.KindAccess, store.KindUser)
+	if e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	ms, err := s.store.Memberships(r.Context(), u.ID)
+	if err != nil {
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	}
+	oauth := t.Kind == store.KindAccess
+	resp := whoami{
+		Type: "user", ID: u.ID, Name: u.Username, Fullname: u.FullName,
+		CanPay: u.CanPay, IsPro: u.IsPro,
+		AvatarURL: protocol.AvatarURL(s.issuer, u.AvatarURL, u.Username),
+		Orgs:      make([]whoamiOrg, 0, len(ms)),
+	}
+	if !oauth || slices.Contains(t.Scopes, oidc.ScopeEmail) {
+		resp.Email, resp.EmailVerified = &u.Email, &u.EmailVerified
+	}
+	for _, m := range ms {
+		resp.Orgs = append(resp.Orgs, whoamiOrg{
+			Type: "org", ID: m.Org.ID, Name: m.Org.Name, Fullname: m.Org.FullName,
+			AvatarURL: protocol.AvatarURL(s.issuer, m.Org.AvatarURL, m.Org.Name),
+			RoleInOrg: m.Role, Plan: m.Org.Plan,
+		})
+	}
+	if oauth {
+		resp.Auth = whoamiAuth{Type: "app_token_as_user", ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339)}
+	} else {
+		resp.Auth = whoamiAuth{Type: "access_token", AccessToken: &whoamiAccessToken{
+			DisplayName: t.Name, Role: t.Role, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339),
+		}}
+		if !t.ExpiresAt.IsZero() {
+			resp.Auth.ExpiresAt = t.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, resp)
+}

@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+const appCols = `client_id, name, owner_id, secret_hash, public, redirect_uris, scopes, token_ttl,
+	id_token_alg, space_id, space_hosts, authorized_orgs, disabled, created_at, updated_at`
+
+const (
+	qAppByID   = `SELECT ` + appCols + ` FROM apps WHERE client_id = ?`
+	qUpdateApp = `UPDATE apps SET name = ?2, owner_id = ?3, secret_hash = ?4, public = ?5,
+		redirect_uris = ?6, scopes = ?7, token_ttl = ?8, id_token_alg = ?9, space_id = ?10,
+		space_hosts = ?11, authorized_orgs = ?12, disabled = ?13, created_at = ?14, updated_at = ?15
+		WHERE client_id = ?1`
+)
+
+func scanApp(sc scanner) (store.App, error) {
+	var a store.App
+	err := sc.Scan(&a.ClientID, &a.Name, &a.OwnerID, digestCol{&a.SecretHash}, &a.Public,
+		listCol{&a.RedirectURIs}, listCol{&a.Scopes}, durCol{&a.TokenTTL}, &a.IDTokenAlg, &a.SpaceID,
+		listCol{&a.SpaceHosts}, listCol{&a.AuthorizedOrgs}, &a.Disabled,
+		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	return a, err
+}
+
+// appArgs returns a's columns in appCols order.
+func appArgs(a *store.App) ([]any, error) {
+	var e enc
+	args := []any{a.ClientID, a.Name, a.OwnerID, e.digest(a.SecretHash), a.Public,
+		e.list(a.RedirectURIs), e.list(a.Scopes), int64(a.TokenTTL), a.IDTokenAlg, a.SpaceID,
+		e.list(a.SpaceHosts), e.list(a.AuthorizedOrgs), a.Disabled,
+		e.time(a.CreatedAt), e.time(a.UpdatedAt)}
+	return args, e.err
+}
+
+// CreateApp implements store.Store.
+func (db *DB) CreateApp(ctx context.Context, a store.App) error {
+	args, err := appArgs(&a)
+	if err != nil {
+		return err
+	}
+	if _, err := db.exec(ctx, `INSERT INTO apps (`+appCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+		return fail("create app", err)
+	}
+	return nil
+}
+
+// App implements store.Store.
+func (db *DB) App(ctx context.Context, clientID string) (store.App, error) {
+	return db.appWhere(ctx, qAppByID, clientID)
+}
+
+// AppBySpace implements store.Store.
+func (db *DB) AppBySpace(ctx context.Context, spaceID string) (store.App, error) {
+	if spaceID == "" {
+		return store.App{}, store.ErrNotFound
+	}
+	// The second condition lets SQLite use the partial index apps_space.
+	return db.appWhere(ctx, `SELECT `+appCols+` FROM apps WHERE space_id = ? AND space_id <> ''`, spaceID)
+}
+
+func (db *DB) appWhere(ctx context.Context, query string, arg any) (store.App, error) {
+	row, err := db.queryRow(ctx, query, arg)
+	if err != nil {
+		return store.App{}, fail("get app", err)
+	}
+	a, err := scanApp(row)
+	if err != nil {
+		return store.App{}, fail("get app", notFound(err))
+	}
+	return a, nil
+}
+
+// UpdateApp implements store.Store. update must not change the ClientID.
+func (db *DB) UpdateApp(ctx context.Context, clientID string, update func(*store.App) error) error {
+	err := db.write(ctx, func(t *tx) error {
+		row, err := t.queryRow(qAppByID, clientID)
+		if err != nil {
+			return err
+		}
+		a, err := scanApp(row)
+		if err != nil {
+			return notFound(err)
+		}
+		if err := update(&a); err != nil {
+			return updaterError{err}
+		}
+		if a.ClientID != clientID {
+			return fmt.Errorf("sqlite: update app %q: the updater changed the client ID to %q", clientID, a.ClientID)
+		}
+		args, err := appArgs(&a)
+		if err != nil {
+			return err
+		}
+		_, err = t.exec(qUpdateApp, args...)
+		return err
+	})
+	return updateFail("update app", err)
+}
+
+// DeleteApp implements store.Store. Its consents, codes and tokens go with
+// it (ON DELETE CASCADE).
+func (db *DB) DeleteApp(ctx context.Context, clientID string) error {
+	res, err := db.exec(ctx, `DELETE FROM apps WHERE client_id = ?`, clientID)
+	if err == nil {
+		err = affected(res)
+	}
+	if err != nil {
+		return fail("delete app", err)
+	}
+	return nil
+}
+
+// ListApps implements store.Store. Apps are ordered by creation time, then
+// client ID.
+func (db *DB) ListApps(ctx context.Context) ([]store.App, error) {
+	rows, err := db.query(ctx, `SELECT `+appCols+` FROM apps ORDER BY created_at, client_id`)
+	if err != nil {
+		return nil, fail("list apps", err)
+	}
+	defer rows.Close()
+	var as []store.App
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, fail("list apps", err)
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("list apps", err)
+	}
+	return as, nil
+}
+
+const consentCols = `user_id, client_id, scopes, created_at, updated_at`
+
+func scanConsent(sc scanner) (store.Consent, error) {
+	var c store.Consent
+	err := sc.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	return c, err
+}
+
+// Consent implements store.Store.
+func (db *DB) Consent(ctx context.Context, userID, clientID string) (store.Consent, error) {
+	row, err := db.queryRow(ctx, `SELECT `+consentCols+` FROM consents WHERE user_id = ? AND client_id = ?`, userID, clientID)
+	if err != nil {
+		return store.Consent{}, fail("get consent", err)
+	}
+	c, err := scanConsent(row)
+	if err != nil {
+		return store.Consent{}, fail("get consent", notFound(err))
+	}
+	return c, nil
+}
+
+// PutConsent implements store.Store: the stored consent becomes exactly c.
+func (db *DB) PutConsent(ctx context.Context, c store.Consent) error {
+	var e enc
+	args := []any{c.UserID, c.ClientID, e.list(c.Scopes), e.time(c.CreatedAt), e.time(c.UpdatedAt)}
+	if e.err != nil {
+		return e.err
+	}
+	_, err := db.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES (?,?,?,?,?)
+		ON CONFLICT (user_id, client_id) DO UPDATE SET
+		scopes = excluded.scopes, created_at = excluded.created_at, updated_at = excluded.updated_at`, args...)
+	if err != nil {
+		return fail("put consent", err)
+	}
+	return nil
+}
+
+// DeleteConsent implements store.Store.
+func (db *DB) DeleteConsent(ctx context.Context, userID, clientID string) error {
+	res, err := db.exec(ctx, `DELETE FROM consents WHERE user_id = ? AND client_id = ?`, userID, clientID)
+	if err == nil {
+		err = affected(res)
+	}
+	if err != nil {
+		return fail("delete consent", err)
+	}
+	return nil
+}
+
+// ListConsents implements store.Store. Consents are ordered by client ID.
+func (db *DB) ListConsents(ctx context.Context, userID string) ([]store.Consent, error) {
+	rows, err := db.query(ctx, `SELECT `+consentCols+` FROM consents WHERE user_id = ? ORDER BY client_id`, userID)
+	if err != nil {
+		return nil, fail("list consents", err)
+	}
+	defer rows.Close()
+	var cs []store.Consent
+	for rows.Next() {
+		c, err := scanConsent(rows)
+		if err != nil {
+			return nil, fail("list consents", err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("list consents", err)
+	}
+	return cs, nil
+}

@@ -1,0 +1,516 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+// MemoryPath is the path that opens a private in-memory database, for tests.
+// It lives as long as the DB and is not shared with other DBs.
+const MemoryPath = ":memory:"
+
+// Connection settings. busy_timeout is first so the others wait for locks
+// instead of failing; the writer begins its transactions IMMEDIATE.
+const (
+	pragmas      = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
+	writerParams = "?" + pragmas +
+		"&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_txlock=immediate"
+	readerParams = "?" + pragmas + "&_pragma=query_only(1)"
+)
+
+// DB is a store.Store on one SQLite file. It is safe for concurrent use, and
+// other processes may use the same file at the same time.
+type DB struct {
+	w, r   *sql.DB    // writer (one connection) and readers
+	ws, rs *stmtCache // prepared statements of w and r
+	once   sync.Once
+	err    error
+}
+
+// Open opens (creating if needed) the SQLite database at path and brings its
+// schema up to date. path is a file name, or MemoryPath.
+func Open(path string) (*DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	ctx := context.Background()
+	w, err := sql.Open("sqlite", path+writerParams)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// One writer connection: writes queue here instead of fighting over the
+	// file lock. It is never closed for idleness, so that a MemoryPath
+	// database lives as long as the DB.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w, ws: newStmtCache(w)}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	// Statements used inside transactions must be prepared now, while the
+	// writer connection is free.
+	for _, q := range txQueries {
+		if _, err := db.ws.get(ctx, q); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: prepare %q: %w", q, err)
+		}
+	}
+	if path == MemoryPath {
+		// Another connection would open another, empty database.
+		db.r, db.rs = w, db.ws
+		return db, nil
+	}
+	r, err := sql.Open("sqlite", path+readerParams)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.r, db.rs = r, newStmtCache(r)
+	return db, nil
+}
+
+// Close closes the database. Calls after the first return its result.
+func (db *DB) Close() error {
+	db.once.Do(func() {
+		db.ws.close()
+		err := db.w.Close()
+		if db.r != db.w {
+			db.rs.close()
+			err = errors.Join(err, db.r.Close())
+		}
+		db.err = err
+	})
+	return db.err
+}
+
+// txQueries are the statements run inside write transactions; Open
+// prepares them.
+var txQueries = []string{
+	qUserByID, qUpdateUser,
+	qAppByID, qUpdateApp,
+	qRedeemCode, qCodeExists, insertToken,
+	qKeys, qDeleteKeys, qInsertKey,
+}
+
+// stmtCache prepares each query once per handle; database/sql prepares it
+// again on each connection of the pool as needed.
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query string -> *sql.Stmt
+}
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db} }
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if v, ok := c.m.Load(query); ok {
+		return v.(*sql.Stmt), nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := c.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		c.m.Delete(k)
+		return true
+	})
+}
+
+// queryRow runs a one-row read on the reader pool.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := db.rs.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// query runs a read on the reader pool.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.rs.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// exec runs one write statement on its own (autocommit) on the writer.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := db.ws.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// tx is a write transaction with access to the writer's prepared statements.
+type tx struct {
+	db  *DB
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+// stmt returns query prepared on the transaction's connection. The writer's
+// only connection is busy with the transaction, so a statement not prepared
+// yet (see txQueries) is prepared for this transaction alone.
+func (t *tx) stmt(query string) (*sql.Stmt, error) {
+	if v, ok := t.db.ws.m.Load(query); ok {
+		return t.tx.StmtContext(t.ctx, v.(*sql.Stmt)), nil
+	}
+	return t.tx.PrepareContext(t.ctx, query)
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) (*sql.Row, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(t.ctx, args...), nil
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE), committing if it
+// returns nil and rolling back otherwise. fn's error is returned as is.
+func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&tx{db: db, ctx: ctx, tx: sqlTx}); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// sqliteCode returns the extended result code of a SQLite error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+// fail wraps an error of operation op, mapping constraint violations to the
+// store's sentinel errors: a duplicate key or name is ErrAlreadyExists, a
+// reference to a missing row is ErrNotFound.
+func fail(op string, err error) error {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("sqlite: %s: %w (%v)", op, store.ErrAlreadyExists, err)
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return fmt.Errorf("sqlite: %s: referenced row: %w (%v)", op, store.ErrNotFound, err)
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyExists) || errors.Is(err, store.ErrCodeUsed) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// affected returns ErrNotFound unless res changed at least one row.
+func affected(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Column encoding. An enc collects the first encoding error so that a row's
+// arguments can be built in one expression and checked once.
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+type enc struct{ err error }
+
+func (e *enc) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+// time encodes t as unix nanoseconds, or NULL for the zero time.
+func (e *enc) time(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		e.fail(fmt.Errorf("sqlite: time %v out of range (years 1678-2262)", t))
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// digest encodes an optional digest: NULL when zero.
+func (e *enc) digest(d store.Digest) any {
+	if d == (store.Digest{}) {
+		return nil
+	}
+	return d[:]
+}
+
+// list encodes a string list as a JSON array, or NULL when empty.
+func (e *enc) list(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	simple := true
+	n := 2
+	for _, s := range l {
+		n += len(s) + 3
+		for i := 0; i < len(s) && simple; i++ {
+			c := s[i]
+			simple = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+		}
+	}
+	if simple {
+		var b strings.Builder
+		b.Grow(n)
+		b.WriteByte('[')
+		for i, s := range l {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.WriteString(s)
+			b.WriteByte('"')
+		}
+		b.WriteByte(']')
+		return b.String()
+	}
+	for _, s := range l {
+		if !utf8.ValidString(s) {
+			e.fail(fmt.Errorf("sqlite: list element %q is not valid UTF-8", s))
+			return nil
+		}
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		e.fail(err)
+		return nil
+	}
+	return string(b)
+}
+
+// nullString encodes "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Column decoding: sql.Scanner adapters writing into store value fields.
+
+// timeCol scans unix nanoseconds (or NULL) into a time.Time.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case int64:
+		*c.t = time.Unix(0, v).UTC()
+	default:
+		return fmt.Errorf("sqlite: time column holds %T", src)
+	}
+	return nil
+}
+
+// durCol scans nanoseconds into a time.Duration.
+type durCol struct{ d *time.Duration }
+
+func (c durCol) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("sqlite: duration column holds %T", src)
+	}
+	*c.d = time.Duration(v)
+	return nil
+}
+
+// digestCol scans a 32-byte BLOB (or NULL, the zero digest).
+type digestCol struct{ d *store.Digest }
+
+func (c digestCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.d = store.Digest{}
+	case []byte:
+		if len(v) != len(c.d) {
+			return fmt.Errorf("sqlite: digest column holds %d bytes", len(v))
+		}
+		copy(c.d[:], v)
+	default:
+		return fmt.Errorf("sqlite: digest column holds %T", src)
+	}
+	return nil
+}
+
+// listCol scans a JSON array of strings (or NULL, the nil list).
+type listCol struct{ l *[]string }
+
+func (c listCol) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+		*c.l = nil
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("sqlite: list column holds %T", src)
+	}
+	l, err := decodeList(s)
+	if err != nil {
+		return err
+	}
+	*c.l = l
+	return nil
+}
+
+// decodeList parses what enc.list wrote. Without a backslash no element can
+// contain a quote, so splitting on `","` is exact; anything else goes
+// through encoding/json.
+func decodeList(s string) ([]string, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	if len(s) >= 4 && strings.HasPrefix(s, `["`) && strings.HasSuffix(s, `"]`) && !strings.ContainsRune(s, '\\') {
+		return strings.Split(s[2:len(s)-2], `","`), nil
+	}
+	var l []string
+	if err := json.Unmarshal([]byte(s), &l); err != nil {
+		return nil, fmt.Errorf("sqlite: list column: %w", err)
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	return l, nil
+}
+
+// nullStringCol scans NULL as "".
+type nullStringCol struct{ s *string }
+
+func (c nullStringCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.s = ""
+	case string:
+		*c.s = v
+	case []byte:
+		*c.s = string(v)
+	default:
+		return fmt.Errorf("sqlite: text column holds %T", src)
+	}
+	return nil
+}
+
+// blobCol scans a BLOB, normalizing an empty one to nil.
+type blobCol struct{ b *[]byte }
+
+func (c blobCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.b = nil
+	case []byte:
+		if len(v) == 0 {
+			*c.b = nil
+		} else {
+			*c.b = append([]byte(nil), v...)
+		}
+	default:
+		return fmt.Errorf("sqlite: blob column holds %T", src)
+	}
+	return nil
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// render formats a column value for Dump.
+func render(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case []byte:
+		return "x'" + hex.EncodeToString(v) + "'"
+	case string:
+		return fmt.Sprintf("%q", v)
+	default:
+		return fmt.Sprint(v)
+	}
+}

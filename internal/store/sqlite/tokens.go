@@ -1,0 +1,253 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+const codeCols = `hash, client_id, user_id, redirect_uri, scopes, nonce, code_challenge,
+	auth_time, created_at, expires_at, used_at`
+
+const (
+	qRedeemCode = `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`
+	qCodeExists = `SELECT EXISTS (SELECT 1 FROM auth_codes WHERE hash = ?)`
+)
+
+func scanCode(sc scanner) (store.AuthCode, error) {
+	var c store.AuthCode
+	err := sc.Scan(digestCol{&c.Hash}, &c.ClientID, &c.UserID, &c.RedirectURI, listCol{&c.Scopes},
+		&c.Nonce, &c.CodeChallenge, timeCol{&c.AuthTime}, timeCol{&c.CreatedAt},
+		timeCol{&c.ExpiresAt}, timeCol{&c.UsedAt})
+	return c, err
+}
+
+// CreateCode implements store.Store. The client and the user must exist.
+func (db *DB) CreateCode(ctx context.Context, c store.AuthCode) error {
+	var e enc
+	args := []any{c.Hash[:], c.ClientID, c.UserID, c.RedirectURI, e.list(c.Scopes), c.Nonce, c.CodeChallenge,
+		e.time(c.AuthTime), e.time(c.CreatedAt), e.time(c.ExpiresAt), e.time(c.UsedAt)}
+	if e.err != nil {
+		return e.err
+	}
+	if _, err := db.exec(ctx, `INSERT INTO auth_codes (`+codeCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+		return fail("create code", err)
+	}
+	return nil
+}
+
+// Code implements store.Store.
+func (db *DB) Code(ctx context.Context, hash store.Digest) (store.AuthCode, error) {
+	row, err := db.queryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = ?`, hash[:])
+	if err != nil {
+		return store.AuthCode{}, fail("get code", err)
+	}
+	c, err := scanCode(row)
+	if err != nil {
+		return store.AuthCode{}, fail("get code", notFound(err))
+	}
+	return c, nil
+}
+
+// RedeemCode implements store.Store: in one write transaction it sets the
+// code's UsedAt to now, if it was not set, and inserts the issued tokens.
+// It returns store.ErrNotFound for an unknown code and store.ErrCodeUsed for
+// a used one; on any error nothing is stored. It does not look at
+// ExpiresAt: the caller checked it.
+func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, issued []store.Token) error {
+	if now.IsZero() {
+		return errors.New("sqlite: redeem code: zero time")
+	}
+	var e enc
+	usedAt := e.time(now)
+	rows := make([][]any, len(issued))
+	for i := range issued {
+		rows[i] = tokenArgs(&e, &issued[i])
+	}
+	if e.err != nil {
+		return e.err
+	}
+	err := db.write(ctx, func(t *tx) error {
+		res, err := t.exec(qRedeemCode, usedAt, hash[:])
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			row, err := t.queryRow(qCodeExists, hash[:])
+			if err != nil {
+				return err
+			}
+			var exists bool
+			if err := row.Scan(&exists); err != nil {
+				return err
+			}
+			if exists {
+				return store.ErrCodeUsed
+			}
+			return store.ErrNotFound
+		}
+		for _, args := range rows {
+			if _, err := t.exec(insertToken, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fail("redeem code", err)
+	}
+	return nil
+}
+
+const tokenCols = `hash, kind, user_id, client_id, scopes, name, role, code_hash, created_at, expires_at, revoked_at`
+
+const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+
+func scanToken(sc scanner) (store.Token, error) {
+	var t store.Token
+	err := sc.Scan(digestCol{&t.Hash}, &t.Kind, &t.UserID, nullStringCol{&t.ClientID}, listCol{&t.Scopes},
+		&t.Name, &t.Role, digestCol{&t.CodeHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt})
+	return t, err
+}
+
+// tokenArgs returns t's columns in tokenCols order.
+func tokenArgs(e *enc, t *store.Token) []any {
+	return []any{t.Hash[:], t.Kind, t.UserID, nullString(t.ClientID), e.list(t.Scopes), t.Name, t.Role,
+		e.digest(t.CodeHash), e.time(t.CreatedAt), e.time(t.ExpiresAt), e.time(t.RevokedAt)}
+}
+
+// CreateToken implements store.Store. The user, and the client if set, must
+// exist.
+func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
+	var e enc
+	args := tokenArgs(&e, &t)
+	if e.err != nil {
+		return e.err
+	}
+	if _, err := db.exec(ctx, insertToken, args...); err != nil {
+		return fail("create token", err)
+	}
+	return nil
+}
+
+// Token implements store.Store.
+func (db *DB) Token(ctx context.Context, hash store.Digest) (store.Token, error) {
+	row, err := db.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash[:])
+	if err != nil {
+		return store.Token{}, fail("get token", err)
+	}
+	t, err := scanToken(row)
+	if err != nil {
+		return store.Token{}, fail("get token", notFound(err))
+	}
+	return t, nil
+}
+
+// RevokeTokens implements store.Store. It refuses an empty filter (which
+// would revoke every token) and a zero now (which would revoke nothing).
+func (db *DB) RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Time) (int64, error) {
+	if f == (store.TokenFilter{}) {
+		return 0, errors.New("sqlite: revoke tokens: empty filter")
+	}
+	if now.IsZero() {
+		return 0, errors.New("sqlite: revoke tokens: zero time")
+	}
+	var e enc
+	args := []any{e.time(now)}
+	if e.err != nil {
+		return 0, e.err
+	}
+	var q strings.Builder
+	q.WriteString(`UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL`)
+	if f.UserID != "" {
+		q.WriteString(` AND user_id = ?`)
+		args = append(args, f.UserID)
+	}
+	if f.ClientID != "" {
+		q.WriteString(` AND client_id = ?`)
+		args = append(args, f.ClientID)
+	}
+	if f.CodeHash != (store.Digest{}) {
+		q.WriteString(` AND code_hash = ?`)
+		args = append(args, f.CodeHash[:])
+	}
+	res, err := db.exec(ctx, q.String(), args...)
+	if err != nil {
+		return 0, fail("revoke tokens", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fail("revoke tokens", err)
+	}
+	return n, nil
+}
+
+// ListTokens implements store.Store: newest first, ties broken by hash.
+func (db *DB) ListTokens(ctx context.Context, userID, kind string) ([]store.Token, error) {
+	rows, err := db.query(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = ? AND kind = ?
+		ORDER BY created_at DESC, hash`, userID, kind)
+	if err != nil {
+		return nil, fail("list tokens", err)
+	}
+	defer rows.Close()
+	var ts []store.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fail("list tokens", err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail("list tokens", err)
+	}
+	return ts, nil
+}
+
+const sessionCols = `hash, user_id, auth_time, created_at, expires_at`
+
+// CreateSession implements store.Store. The user must exist.
+func (db *DB) CreateSession(ctx context.Context, s store.Session) error {
+	var e enc
+	args := []any{s.Hash[:], s.UserID, e.time(s.AuthTime), e.time(s.CreatedAt), e.time(s.ExpiresAt)}
+	if e.err != nil {
+		return e.err
+	}
+	if _, err := db.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?)`, args...); err != nil {
+		return fail("create session", err)
+	}
+	return nil
+}
+
+// Session implements store.Store.
+func (db *DB) Session(ctx context.Context, hash store.Digest) (store.Session, error) {
+	row, err := db.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = ?`, hash[:])
+	if err != nil {
+		return store.Session{}, fail("get session", err)
+	}
+	var s store.Session
+	err = row.Scan(digestCol{&s.Hash}, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+	if err != nil {
+		return store.Session{}, fail("get session", notFound(err))
+	}
+	return s, nil
+}
+
+// DeleteSession implements store.Store.
+func (db *DB) DeleteSession(ctx context.Context, hash store.Digest) error {
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hash[:])
+	if err == nil {
+		err = affected(res)
+	}
+	if err != nil {
+		return fail("delete session", err)
+	}
+	return nil
+}

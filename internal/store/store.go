@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every backend returns.
+var (
+	// ErrNotFound: no row with that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists: a row with that key (or unique name) exists.
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrCodeUsed: the authorization code was redeemed before.
+	ErrCodeUsed = errors.New("store: authorization code already used")
+)
+
+// Digest is the SHA-256 of a secret (code, token, session id, client secret).
+type Digest [sha256.Size]byte
+
+// Hash returns the digest under which a secret is stored.
+func Hash(secret string) Digest { return sha256.Sum256([]byte(secret)) }
+
+// User is an account that can sign in.
+type User struct {
+	ID            string // 24 lowercase hex chars, stable across renames
+	Username      string // unique, case-insensitive
+	FullName      string
+	Email         string
+	EmailVerified bool
+	AvatarURL     string // absolute URL, or "" for the generated default
+	Website       string
+	IsPro         bool
+	CanPay        bool
+	PasswordHash  string // PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash), "" = cannot log in
+	CreatedAt     time.Time
+}
+
+// Org is an organization.
+type Org struct {
+	ID        string // 24 lowercase hex chars
+	Name      string // handle, unique, case-insensitive
+	FullName  string
+	AvatarURL string
+	Plan      string // "", "team", "enterprise"
+	CreatedAt time.Time
+}
+
+// Roles of a member in an org, from most to least powerful.
+const (
+	RoleAdmin       = "admin"
+	RoleWrite       = "write"
+	RoleContributor = "contributor"
+	RoleRead        = "read"
+)
+
+// Membership is a user's role in one org.
+type Membership struct {
+	Org  Org
+	Role string
+}
+
+// App is an OAuth client.
+type App struct {
+	ClientID     string // a UUID
+	Name         string
+	OwnerID      string // user or org id that owns it, "" for none
+	SecretHash   Digest // zero for public apps
+	Public       bool   // no secret; PKCE required
+	RedirectURIs []string
+	Scopes       []string      // scopes the app may ask for (openid and profile are implied)
+	TokenTTL     time.Duration // access-token lifetime
+	IDTokenAlg   string        // "RS256" (default) or "ES256"
+	// SpaceID is "owner/name" for apps that belong to a Space; SpaceHosts are
+	// the Space's hosts, and any https URL on them (http on loopback) is an
+	// accepted redirect URI.
+	SpaceID        string
+	SpaceHosts     []string
+	AuthorizedOrgs []string // org names; if set only their members may sign in
+	Disabled       bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Consent records that a user allowed an app a set of scopes.
+type Consent struct {
+	UserID    string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AuthCode is an issued authorization code. It is single use: UsedAt is set
+// when it is redeemed.
+type AuthCode struct {
+	Hash          Digest
+	ClientID      string
+	UserID        string
+	RedirectURI   string
+	Scopes        []string
+	Nonce         string
+	CodeChallenge string // S256 challenge, "" when PKCE was not used
+	AuthTime      time.Time
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until redeemed
+}
+
+// Token kinds.
+const (
+	KindAccess  = "access"  // hf_oauth_… OAuth access token
+	KindUser    = "user"    // hf_… user access token
+	KindRefresh = "refresh" // refresh token
+)
+
+// Token is an access, refresh or user access token.
+type Token struct {
+	Hash      Digest
+	Kind      string
+	UserID    string
+	ClientID  string // "" for user access tokens
+	Scopes    []string
+	Name      string // display name of a user access token
+	Role      string // "read" or "write" for user access tokens
+	CodeHash  Digest // the code it was issued from, zero otherwise
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero = does not expire
+	RevokedAt time.Time // zero = live
+}
+
+// TokenFilter selects tokens to revoke. Empty fields match anything, but at
+// least one field must be set.
+type TokenFilter struct {
+	UserID   string
+	ClientID string
+	CodeHash Digest
+}
+
+// Session is a browser session on the hub. The cookie holds an opaque id;
+// the store holds its digest.
+type Session struct {
+	Hash      Digest
+	UserID    string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Signing key states: a next key is published but not used, the active key
+// signs, verify-only keys are still published so outstanding tokens verify.
+const (
+	KeyNext       = "next"
+	KeyActive     = "active"
+	KeyVerifyOnly = "verify-only"
+)
+
+// SigningKey is an ID-token signing key.
+type SigningKey struct {
+	ID         string // kid
+	Alg        string // RS256 or ES256
+	State      string
+	PrivatePEM []byte // PKCS #8
+	CreatedAt  time.Time
+	RotatedAt  time.Time // when it entered its current state
+}
+
+// CodeRetention is how long a code is kept after it expires.
+const CodeRetention = 24 * time.Hour
+
+// GCResult counts what GarbageCollect removed.
+type GCResult struct {
+	Codes    int64
+	Tokens   int64
+	Sessions int64
+}
+
+// Store is everything hubid keeps. Implementations are safe for concurrent
+// use, by several processes at once (the CLI works while the server runs).
+type Store interface {
+	// Users. Username lookups are case-insensitive.
+	CreateUser(ctx context.Context, u User) error
+	User(ctx context.Context, id string) (User, error)
+	UserByName(ctx context.Context, username string) (User, error)
+	UpdateUser(ctx context.Context, id string, update func(*User) error) error
+	// DeleteUser removes the user with its memberships, consents, sessions and tokens.
+	DeleteUser(ctx context.Context, id string) error
+	ListUsers(ctx context.Context) ([]User, error)
+
+	// Orgs and memberships. SetMember with role "" removes the membership.
+	CreateOrg(ctx context.Context, o Org) error
+	OrgByName(ctx context.Context, name string) (Org, error)
+	ListOrgs(ctx context.Context) ([]Org, error)
+	SetMember(ctx context.Context, orgID, userID, role string) error
+	// Memberships lists the user's orgs ordered by org name.
+	Memberships(ctx context.Context, userID string) ([]Membership, error)
+
+	// Apps. DeleteApp also removes its consents, codes and tokens.
+	CreateApp(ctx context.Context, a App) error
+	App(ctx context.Context, clientID string) (App, error)
+	UpdateApp(ctx context.Context, clientID string, update func(*App) error) error
+	DeleteApp(ctx context.Context, clientID string) error
+	ListApps(ctx context.Context) ([]App, error)
+	// AppBySpace finds the app of a Space ("owner/name").
+	AppBySpace(ctx context.Context, spaceID string) (App, error)
+
+	// Consents: one per (user, app); PutConsent replaces it.
+	Consent(ctx context.Context, userID, clientID string) (Consent, error)
+	PutConsent(ctx context.Context, c Consent) error
+	DeleteConsent(ctx context.Context, userID, clientID string) error
+	ListConsents(ctx context.Context, userID string) ([]Consent, error)
+
+	// Authorization codes. Code returns a code whether used or not (the
+	// caller checks UsedAt and ExpiresAt). RedeemCode marks the code used and
+	// stores the tokens issued for it in one transaction; it returns
+	// ErrCodeUsed, storing nothing, when the code was redeemed before.
+	CreateCode(ctx context.Context, c AuthCode) error
+	Code(ctx context.Context, hash Digest) (AuthCode, error)
+	RedeemCode(ctx context.Context, hash Digest, now time.Time, issued []Token) error
+
+	// Tokens. Token returns revoked and expired tokens too; the caller checks.
+	CreateToken(ctx context.Context, t Token) error
+	Token(ctx context.Context, hash Digest) (Token, error)
+	// RevokeTokens sets RevokedAt on every live token matching f and returns
+	// how many it revoked.
+	RevokeTokens(ctx context.Context, f TokenFilter, now time.Time) (int64, error)
+	// ListTokens lists a user's tokens of one kind, newest first.
+	ListTokens(ctx context.Context, userID, kind string) ([]Token, error)
+
+	// Browser sessions.
+	CreateSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, hash Digest) (Session, error)
+	DeleteSession(ctx context.Context, hash Digest) error
+
+	// Signing keys: UpdateKeys replaces the whole set with what update
+	// returns, in one transaction, so rotation is atomic across processes.
+	Keys(ctx context.Context) ([]SigningKey, error)
+	UpdateKeys(ctx context.Context, update func([]SigningKey) ([]SigningKey, error)) error
+
+	// Secret returns the named server secret (cookie and CSRF keys), creating
+	// it with gen the first time. Every process sharing the store gets the
+	// same value.
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+
+	// GarbageCollect deletes tokens and sessions that expired before now, and
+	// codes that expired more than CodeRetention before now (kept that long
+	// so that a late replay still revokes what the code issued).
+	GarbageCollect(ctx context.Context, now time.Time) (GCResult, error)
+
+	Close() error
+}
+
+// NewSecret returns a fresh random secret with the given prefix (for
+// example "hf_oauth_") and the digest to store. The random part carries 160
+// bits from crypto/rand.
+func NewSecret(prefix string) (string, Digest) {
+	s := prefix + rand.Text() + rand.Text()[:6]
+	return s, Hash(s)
+}

@@ -1,0 +1,26 @@
+// Package storetest is the conformance suite every store.Store backend
+// runs: call Run from the backend's tests with a function that opens a new,
+// empty store. It is an ordinary (non-test) package so that backends in
+// other packages can import it; nothing else should.
+//
+// The suite pins down behaviour store.go leaves to prose, so that backends
+// agree on it:
+//
+//   - A nil and an empty list are the same; both may be read back as either.
+//   - Times keep at least microsecond precision and may come back in another
+//     location (compared with time.Time.Equal); the suite's fixed times have
+//     whole microseconds.
+//   - Delete* return store.ErrNotFound when there was nothing to delete;
+//     SetMember with role "" does not.
+//   - Creating a row that refers to a missing user, org or app (membership,
+//     consent, code, token, session) is store.ErrNotFound.
+//   - DeleteUser also deletes the user's authorization codes.
+//   - At most one app per SpaceID.
+//   - Update* return the updater's error unchanged, an error if the updater
+//     changed the key, and store.ErrAlreadyExists on a name clash, and in
+//     every case change nothing.
+//   - RevokeTokens refuses an empty filter; UpdateKeys keeps the order the
+//     updater returned.
+//
+// It uses fixed times only, never the clock.
+package storetest

@@ -1,0 +1,40 @@
+package oidc
+
+// Discovery is the OpenID Provider metadata served at
+// /.well-known/openid-configuration (OpenID Connect Discovery 1.0 §3,
+// RFC 8414 §2). Optional endpoints are omitted when empty so that nothing
+// unimplemented is advertised.
+type Discovery struct {
+	// Issuer is the provider's identifier; it is the iss claim of every ID token.
+	Issuer string `json:"issuer"`
+	// AuthorizationEndpoint is where the browser is sent to sign in.
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	// TokenEndpoint redeems codes and other grants.
+	TokenEndpoint string `json:"token_endpoint"`
+	// UserinfoEndpoint returns the signed-in user's claims for a bearer token.
+	UserinfoEndpoint string `json:"userinfo_endpoint"`
+	// JWKSURI serves the keys that verify ID tokens.
+	JWKSURI string `json:"jwks_uri"`
+	// DeviceAuthorizationEndpoint starts an RFC 8628 device login.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// RegistrationEndpoint is RFC 7591 dynamic client registration.
+	RegistrationEndpoint string `json:"registration_endpoint,omitempty"`
+	// RevocationEndpoint is RFC 7009 token revocation.
+	RevocationEndpoint string `json:"revocation_endpoint,omitempty"`
+	// IntrospectionEndpoint is RFC 7662 token introspection.
+	IntrospectionEndpoint string `json:"introspection_endpoint,omitempty"`
+	// EndSessionEndpoint is OpenID Connect RP-Initiated Logout 1.0.
+	EndSessionEndpoint string `json:"end_session_endpoint,omitempty"`
+
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported,omitempty"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+	PromptValuesSupported             []string `json:"prompt_values_supported,omitempty"`
+	UILocalesSupported                []string `json:"ui_locales_supported,omitempty"`
+}
