@@ -74,7 +74,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return usagef("give exactly one USERNAME")
 	}
 	if err := accounts.ValidName(pos[0]); err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	u := store.User{
 		ID: accounts.NewID(), Username: pos[0], FullName: *fullName, Email: *email,
@@ -215,7 +215,7 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 		return usagef("give exactly one org NAME")
 	}
 	if err := accounts.ValidName(pos[0]); err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	switch *plan {
 	case "", "team", "enterprise":
@@ -413,7 +413,7 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	spec.RedirectURIs = uris
 	spec.Scopes = strings.Fields(*scopes)
 	if err := spec.Validate(); err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	st, err := openStore(*data)
 	if err != nil {

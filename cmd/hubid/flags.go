@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,11 +24,14 @@ func (l *stringList) Set(v string) error {
 
 // newFlags returns a flag set that reports to e.stderr, with a usage line.
 func (e *env) newFlags(name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet("hubid "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// Errors are reported once, by main; only --help prints the flags.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
+		fs.SetOutput(e.stderr)
 		fmt.Fprintf(e.stderr, "Usage: hubid %s\n\nFlags:\n", usage)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -42,7 +46,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			if err == flag.ErrHelp {
 				return nil, errHelp
 			}
-			return nil, usageError{err.Error()}
+			return nil, usageError{msg: err.Error(), cmd: fs.Name()}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

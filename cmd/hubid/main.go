@@ -31,11 +31,14 @@ const (
 )
 
 // usageError is a mistake in how a command was called (exit status 2).
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	cmd string // the subcommand whose --help to point at, "" for the top one
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return usageError{msg: fmt.Sprintf(format, a...)} }
 
 // env is what a command sees of the world.
 type env struct {
@@ -90,7 +93,11 @@ func (e *env) main(ctx context.Context, args []string) int {
 		case errors.Is(err, errHelp):
 			return exitOK
 		case errors.As(err, &ue):
-			fmt.Fprintf(e.stderr, "hubid %s: %s\nRun 'hubid %s --help' for usage.\n", c.name, ue.msg, c.name)
+			cmd := ue.cmd
+			if cmd == "" {
+				cmd = c.name
+			}
+			fmt.Fprintf(e.stderr, "hubid %s: %s\nRun 'hubid %s --help' for usage.\n", cmd, ue.msg, cmd)
 			return exitUsage
 		default:
 			fmt.Fprintf(e.stderr, "hubid %s: %s\n", c.name, oneLine(err.Error()))

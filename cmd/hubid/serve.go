@@ -47,7 +47,7 @@ func (c serveConfig) Validate() error {
 		}
 	}
 	if len(problems) > 0 {
-		return usageError{strings.Join(problems, "; ")}
+		return usageError{msg: strings.Join(problems, "; ")}
 	}
 	return nil
 }
