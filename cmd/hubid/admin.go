@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -148,8 +149,9 @@ func userList(ctx context.Context, e *env, args []string) error {
 }
 
 func userPasswd(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("user passwd", "user passwd USERNAME  (new password on the first line of stdin)")
+	fs := e.newFlags("user passwd", "user passwd USERNAME [--json]  (new password on the first line of stdin)")
 	fs.Bool("password-stdin", true, "read the password from stdin (always on)")
+	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -180,6 +182,9 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	}
 	if err := st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
 		return err
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"username": u.Username, "password_changed": true})
 	}
 	fmt.Fprintf(e.stdout, "password of %s changed\n", u.Username)
 	return nil
@@ -740,7 +745,8 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 // ---- migrate ----
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("migrate", "migrate [--data DIR]")
+	fs := e.newFlags("migrate", "migrate [--data DIR] [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -749,6 +755,12 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "database in %s is up to date\n", *data)
-	return st.Close()
+	if err := st.Close(); err != nil {
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"database": filepath.Join(*data, dbFile), "up_to_date": true})
+	}
+	fmt.Fprintf(e.stdout, "database %s is up to date\n", filepath.Join(*data, dbFile))
+	return nil
 }

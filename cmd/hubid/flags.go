@@ -48,12 +48,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			}
 			return nil, usageError{msg: err.Error(), cmd: fs.Name()}
 		}
-		args = fs.Args()
+		rest := fs.Args()
+		// The flag package swallows a "--" terminator: everything after it
+		// is positional, flag-looking or not (space run's app command).
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		args = rest
 		if len(args) == 0 {
 			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]

@@ -62,6 +62,7 @@ func commands() []command {
 		{"app", "manage OAuth apps: create, list, show, rotate-secret, delete", runApp},
 		{"token", "manage user access tokens (hf_…): create, list", runToken},
 		{"keys", "manage ID-token signing keys: list, rotate", runKeys},
+		{"space", "Spaces: sync a README's hf_oauth into an OAuth app, print its env, run it", runSpace},
 		{"migrate", "create or upgrade the database and exit", runMigrate},
 	}
 }
@@ -87,9 +88,12 @@ func (e *env) main(ctx context.Context, args []string) int {
 		}
 		err := c.run(ctx, e, args[1:])
 		var ue usageError
+		var es exitStatus
 		switch {
 		case err == nil:
 			return exitOK
+		case errors.As(err, &es):
+			return int(es)
 		case errors.Is(err, errHelp):
 			return exitOK
 		case errors.As(err, &ue):

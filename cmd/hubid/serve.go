@@ -18,10 +18,11 @@ import (
 
 // serveConfig is the configuration of serve and dev.
 type serveConfig struct {
-	Addr    string
-	Issuer  string
-	DataDir string
-	Dev     bool
+	SpacesDomain string
+	Addr         string
+	Issuer       string
+	DataDir      string
+	Dev          bool
 }
 
 // Validate explains every problem at once.
@@ -57,6 +58,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	cfg := serveConfig{}
 	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", ":8080"), "address to listen on (env HUBID_ADDR)")
 	fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
+	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
 	data := e.dataDirFlag(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -78,13 +80,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	log.Info("hubid serving", "issuer", strings.TrimSuffix(cfg.Issuer, "/"), "addr", ln.Addr().String(), "data", cfg.DataDir)
-	return serveHTTP(ctx, ln, strings.TrimSuffix(cfg.Issuer, "/"), st, log)
+	return serveHTTP(ctx, ln, strings.TrimSuffix(cfg.Issuer, "/"), cfg.SpacesDomain, st, log)
 }
 
 func runDev(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("dev", "dev [--addr HOST:PORT] [--data DIR]")
 	cfg := serveConfig{Dev: true}
 	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", "127.0.0.1:8080"), "address to listen on (env HUBID_ADDR)")
+	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
 	data := e.dataDirFlag(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -112,7 +115,7 @@ func runDev(ctx context.Context, e *env, args []string) error {
 	}
 	printDevBanner(e, issuer, cfg.DataDir, creds)
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	return serveHTTP(ctx, ln, issuer, st, log)
+	return serveHTTP(ctx, ln, issuer, cfg.SpacesDomain, st, log)
 }
 
 // devIssuer derives the dev issuer from the listening address: loopback
@@ -128,7 +131,7 @@ func devIssuer(a *net.TCPAddr) string {
 // serveHTTP runs the provider on ln until ctx is done, then shuts down
 // gracefully. Expired codes, tokens and sessions are collected every 10
 // minutes.
-func serveHTTP(ctx context.Context, ln net.Listener, issuer string, st store.Store, log *slog.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, issuer, spacesDomain string, st store.Store, log *slog.Logger) error {
 	slog.SetDefault(log)
 	km, err := openKeys(ctx, st)
 	if err != nil {
@@ -136,7 +139,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, st store.Sto
 		return err
 	}
 	srv, err := server.New(ctx, server.Config{
-		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log,
+		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log, SpacesDomain: spacesDomain,
 	})
 	if err != nil {
 		ln.Close()

@@ -83,8 +83,8 @@ func NewClientID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newSecret makes a client secret; only its digest is stored.
-func newSecret() (string, store.Digest) { return store.NewSecret("hf_oauth_secret_") }
+// NewClientSecret makes a client secret; only its digest is stored.
+func NewClientSecret() (string, store.Digest) { return store.NewSecret("hf_oauth_secret_") }
 
 // Build turns a valid spec into an app row and its secret ("" for public
 // apps), without storing it.
@@ -109,7 +109,7 @@ func Build(s Spec, now time.Time) (store.App, string) {
 	}
 	var secret string
 	if !s.Public {
-		secret, app.SecretHash = newSecret()
+		secret, app.SecretHash = NewClientSecret()
 	}
 	return app, secret
 }
@@ -135,7 +135,7 @@ func RotateSecret(ctx context.Context, st store.Store, clientID string, now time
 		if a.Public {
 			return fmt.Errorf("app %s is public; public apps have no secret", clientID)
 		}
-		secret, a.SecretHash = newSecret()
+		secret, a.SecretHash = NewClientSecret()
 		a.UpdatedAt = now
 		return nil
 	})

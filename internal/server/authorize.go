@@ -36,7 +36,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		form, perr := httpx.ParseForm(w, r)
 		if perr != nil {
-			s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Bad authorization request", Message: perr.Description})
+			s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad authorization request", Message: perr.Description})
 			return
 		}
 		// The form wins over the query; huggingface.co also accepts a POST

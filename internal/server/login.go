@@ -54,7 +54,7 @@ func (s *Server) appNameFromNext(r *http.Request, next string) string {
 func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	form, perr := httpx.ParseForm(w, r)
 	if perr != nil {
-		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Bad sign-in request", Message: perr.Description})
+		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad sign-in request", Message: perr.Description})
 		return
 	}
 	next := safeNext(form.Get("next"))

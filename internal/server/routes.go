@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hubid/hubid/internal/httpx"
 	"github.com/hubid/hubid/oidc"
@@ -18,14 +20,17 @@ func (s *Server) routes() http.Handler {
 		for _, m := range methods {
 			mux.Handle(m+" "+path, httpx.CORS(h))
 		}
-		mux.Handle("OPTIONS "+path, httpx.CORS(http.HandlerFunc(methodNotAllowed)))
-		mux.Handle(path, httpx.CORS(http.HandlerFunc(methodNotAllowed)))
+		notAllowed := methodNotAllowed(allowHeader(methods))
+		mux.Handle("OPTIONS "+path, httpx.CORS(notAllowed))
+		mux.Handle(path, httpx.CORS(notAllowed))
 	}
 	api("/.well-known/openid-configuration", s.serveDiscovery, "GET")
 	api("/oauth/jwks", s.serveJWKS, "GET")
 	api("/oauth/token", s.token.ServeHTTP, "POST")
 	api("/oauth/userinfo", s.serveUserinfo, "GET", "POST")
 	api("/api/whoami-v2", s.serveWhoami, "GET")
+	mux.Handle("PUT /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceSync))
+	mux.Handle("DELETE /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceDelete))
 
 	// Browser pages: strict headers; forms behind CrossOriginProtection.
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, pageHeaders(h)) }
@@ -37,6 +42,11 @@ func (s *Server) routes() http.Handler {
 	page("GET /logout", s.serveLogoutPage)
 	form("POST /logout", s.serveLogout)
 	page("GET /{$}", s.serveHome)
+	// Other methods on a page get a 405 page, not the catch-all's 404.
+	for _, path := range []string{"/oauth/authorize", "/login", "/logout"} {
+		page(path, s.pageMethodNotAllowed(allowHeader([]string{"GET", "POST"})))
+	}
+	page("/{$}", s.pageMethodNotAllowed(allowHeader([]string{"GET"})))
 	page("/", s.serveNotFound)
 
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(s.serveAvatar))
@@ -44,9 +54,35 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// methodNotAllowed answers a method an API endpoint does not serve.
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	httpx.WriteError(w, r, oidc.InvalidRequest("method "+r.Method+" is not allowed on "+r.URL.Path).WithStatus(http.StatusMethodNotAllowed))
+// allowHeader is the Allow header for a route serving methods; a GET route
+// also serves HEAD.
+func allowHeader(methods []string) string {
+	var out []string
+	for _, m := range methods {
+		out = append(out, m)
+		if m == http.MethodGet {
+			out = append(out, http.MethodHead)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// methodNotAllowed answers a method an API endpoint does not serve: a JSON
+// 405 with the Allow header RFC 9110 §15.5.6 requires.
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httpx.WriteError(w, r, oidc.InvalidRequest("method "+r.Method+" is not allowed on "+r.URL.Path).WithStatus(http.StatusMethodNotAllowed))
+	}
+}
+
+// pageMethodNotAllowed answers a method a page does not serve.
+func (s *Server) pageMethodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		s.renderError(w, r, http.StatusMethodNotAllowed, errorPage{Heading: "Method not allowed",
+			Message: fmt.Sprintf("%s is not allowed on %s; use %s.", r.Method, r.URL.Path, allow)})
+	}
 }
 
 // pageHeaders sets the security headers of every HTML page: a CSP that

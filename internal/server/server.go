@@ -43,6 +43,9 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// SpacesDomain is the domain Space hosts live under by default:
+	// {owner}-{name}.{SpacesDomain}. Default "localhost".
+	SpacesDomain string
 	// FailedLoginDelay is added to every failed login (default 300 ms);
 	// negative disables it (tests).
 	FailedLoginDelay time.Duration
@@ -61,8 +64,10 @@ type Server struct {
 	csrfKey []byte
 	secure  bool // cookies get Secure (issuer is https)
 	token   *grants.Handler
-	handler http.Handler
-	pages   *pages
+	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
+	spacesDomain string
+	handler      http.Handler
+	pages        *pages
 }
 
 // New checks cfg and builds the server.
@@ -92,14 +97,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("server configuration: " + strings.Join(problems, "; "))
 	}
 	s := &Server{
-		issuer: strings.TrimSuffix(cfg.Issuer, "/"),
-		store:  cfg.Store,
-		keys:   cfg.Keys,
-		pw:     cfg.Passwords,
-		log:    cfg.Logger,
-		now:    cfg.Now,
-		delay:  cfg.FailedLoginDelay,
-		secure: iss.Scheme == "https",
+		issuer:       strings.TrimSuffix(cfg.Issuer, "/"),
+		store:        cfg.Store,
+		keys:         cfg.Keys,
+		pw:           cfg.Passwords,
+		log:          cfg.Logger,
+		now:          cfg.Now,
+		delay:        cfg.FailedLoginDelay,
+		secure:       iss.Scheme == "https",
+		spacesDomain: cfg.SpacesDomain,
+	}
+	if s.spacesDomain == "" {
+		s.spacesDomain = "localhost"
 	}
 	s.issuerU, _ = url.Parse(s.issuer)
 	if s.log == nil {

@@ -122,12 +122,15 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	}
 	// One statement: insert unless present, then return what is stored. The
 	// no-op update makes RETURNING yield the existing row on conflict.
-	st, err := db.ws.get(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET value = value RETURNING value`)
+	err = db.write(ctx, func(t *tx) error {
+		row, err := t.queryRow(`INSERT INTO secrets (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = value RETURNING value`, name, b)
+		if err != nil {
+			return err
+		}
+		return row.Scan(&v)
+	})
 	if err != nil {
-		return nil, fail("secret", err)
-	}
-	if err := st.QueryRowContext(ctx, name, b).Scan(&v); err != nil {
 		return nil, fail("secret", err)
 	}
 	return v, nil

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -27,12 +28,23 @@ var _ store.Store = (*DB)(nil)
 const MemoryPath = ":memory:"
 
 // Connection settings. busy_timeout is first so the others wait for locks
-// instead of failing; the writer begins its transactions IMMEDIATE.
+// instead of failing; the writer begins its transactions IMMEDIATE and
+// leaves checkpoints to the checkpointer.
 const (
 	pragmas      = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	writerParams = "?" + pragmas +
-		"&_pragma=journal_mode(wal)&_pragma=synchronous(normal)&_txlock=immediate"
-	readerParams = "?" + pragmas + "&_pragma=query_only(1)"
+	writerParams = "?" + pragmas + "&_pragma=journal_mode(wal)&_pragma=synchronous(normal)" +
+		"&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+	readerParams     = "?" + pragmas + "&_pragma=query_only(1)"
+	checkpointParams = "?" + pragmas + "&_pragma=synchronous(normal)"
+)
+
+// Checkpoints (copying the WAL back into the database file, with two
+// fsyncs) run in the background rather than in whichever commit crosses
+// SQLite's threshold: after checkpointEvery commits, or checkpointInterval
+// after the last one.
+const (
+	checkpointEvery    = 1000
+	checkpointInterval = time.Second
 )
 
 // DB is a store.Store on one SQLite file. It is safe for concurrent use, and
@@ -40,8 +52,15 @@ const (
 type DB struct {
 	w, r   *sql.DB    // writer (one connection) and readers
 	ws, rs *stmtCache // prepared statements of w and r
-	once   sync.Once
-	err    error
+
+	ckpt    *sql.DB       // checkpointer connection; nil for MemoryPath
+	commits atomic.Int64  // commits by w
+	kick    chan struct{} // wakes the checkpointer
+	stop    chan struct{} // closed by Close
+	bg      sync.WaitGroup
+
+	once sync.Once
+	err  error
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -50,33 +69,48 @@ func Open(path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
-	ctx := context.Background()
-	w, err := sql.Open("sqlite", path+writerParams)
+	db, err := open(context.Background(), path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	return db, nil
+}
+
+func open(ctx context.Context, path string) (db *DB, err error) {
+	var handles []*sql.DB
+	handle := func(params string) *sql.DB {
+		h, _ := sql.Open("sqlite", path+params) // fails only for an unknown driver
+		handles = append(handles, h)
+		return h
+	}
+	defer func() {
+		if err != nil {
+			for _, h := range handles {
+				h.Close()
+			}
+		}
+	}()
+
 	// One writer connection: writes queue here instead of fighting over the
 	// file lock. It is never closed for idleness, so that a MemoryPath
 	// database lives as long as the DB.
+	w := handle(writerParams)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, ws: newStmtCache(w)}
 	if err := connect(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, err
 	}
 	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	db = &DB{w: w, ws: newStmtCache(w)}
 	// Statements used inside transactions must be prepared now, while the
 	// writer connection is free.
 	for _, q := range txQueries {
 		if _, err := db.ws.get(ctx, q); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("sqlite: prepare %q: %w", q, err)
+			return nil, fmt.Errorf("prepare %q: %w", q, err)
 		}
 	}
 	if path == MemoryPath {
@@ -84,22 +118,63 @@ func Open(path string) (*DB, error) {
 		db.r, db.rs = w, db.ws
 		return db, nil
 	}
-	r, err := sql.Open("sqlite", path+readerParams)
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+
+	r := handle(readerParams)
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	if err := connect(ctx, r); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, err
 	}
 	db.r, db.rs = r, newStmtCache(r)
+
+	db.ckpt = handle(checkpointParams)
+	db.ckpt.SetMaxOpenConns(1)
+	db.kick, db.stop = make(chan struct{}, 1), make(chan struct{})
+	db.bg.Add(1)
+	go db.checkpointer()
 	return db, nil
+}
+
+// committed counts a commit of the writer and wakes the checkpointer every
+// checkpointEvery commits.
+func (db *DB) committed() {
+	if db.kick != nil && db.commits.Add(1)%checkpointEvery == 0 {
+		select {
+		case db.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkpointer runs PASSIVE checkpoints, which neither wait for nor block
+// readers and writers, until Close. An error is left for the next round.
+func (db *DB) checkpointer() {
+	defer db.bg.Done()
+	tick := time.NewTicker(checkpointInterval)
+	defer tick.Stop()
+	var done int64
+	for {
+		select {
+		case <-db.stop:
+			db.checkpoint(&done)
+			return
+		case <-db.kick:
+		case <-tick.C:
+		}
+		db.checkpoint(&done)
+	}
+}
+
+func (db *DB) checkpoint(done *int64) {
+	n := db.commits.Load()
+	if n == *done {
+		return
+	}
+	if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
+		*done = n
+	}
 }
 
 // connect opens a first connection of h, retrying while the file is busy.
@@ -125,8 +200,14 @@ func connect(ctx context.Context, h *sql.DB) error {
 // Close closes the database. Calls after the first return its result.
 func (db *DB) Close() error {
 	db.once.Do(func() {
+		var err error
+		if db.ckpt != nil {
+			close(db.stop)
+			db.bg.Wait()
+			err = db.ckpt.Close()
+		}
 		db.ws.close()
-		err := db.w.Close()
+		err = errors.Join(err, db.w.Close())
 		if db.r != db.w {
 			db.rs.close()
 			err = errors.Join(err, db.r.Close())
@@ -177,8 +258,24 @@ func (c *stmtCache) close() {
 	})
 }
 
+// detach checks that ctx is live and returns it without its cancellation.
+// Every statement here is short, and with a cancellable context the driver
+// and database/sql start a watcher goroutine per statement and transaction,
+// which costs more than most statements. The price is that a statement
+// waiting for another process's write lock ends only at busy_timeout.
+func detach(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 // queryRow runs a one-row read on the reader pool.
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := db.rs.get(ctx, query)
 	if err != nil {
 		return nil, err
@@ -188,6 +285,10 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) (*sql.Row
 
 // query runs a read on the reader pool.
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := db.rs.get(ctx, query)
 	if err != nil {
 		return nil, err
@@ -197,11 +298,19 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // exec runs one write statement on its own (autocommit) on the writer.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := db.ws.get(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, args...)
+	if err == nil {
+		db.committed()
+	}
+	return res, err
 }
 
 // tx is a write transaction with access to the writer's prepared statements.
@@ -248,6 +357,10 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 // write runs fn in one write transaction (BEGIN IMMEDIATE), committing if it
 // returns nil and rolling back otherwise. fn's error is returned as is.
 func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
+	ctx, err := detach(ctx)
+	if err != nil {
+		return err
+	}
 	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -256,7 +369,11 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 		sqlTx.Rollback()
 		return err
 	}
-	return sqlTx.Commit()
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	db.committed()
+	return nil
 }
 
 // sqliteCode returns the extended result code of a SQLite error, or 0.

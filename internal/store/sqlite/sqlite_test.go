@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,30 +215,36 @@ func TestTwoHandles(t *testing.T) {
 const helperEnv = "HUBID_SQLITE_TEST_HELPER"
 
 // helperOps is how many writes each process does in TestTwoProcesses.
-const helperOps = 100
+const helperOps = 200
 
 // TestHelperProcess is the child of TestTwoProcesses; it does nothing in a
-// normal run.
+// normal run. After opening the database it prints "ready" and waits for a
+// line on stdin before writing, so that both processes write at once.
 func TestHelperProcess(t *testing.T) {
 	path := os.Getenv(helperEnv)
 	if path == "" {
 		t.Skip("helper process for TestTwoProcesses")
 	}
-	if err := writeLoad(t.Context(), path, "child"); err != nil {
+	err := writeLoad(t.Context(), path, "child", func() {
+		fmt.Println("ready")
+		bufio.NewReader(os.Stdin).ReadString('\n')
+	})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-// writeLoad opens path (possibly creating it) and writes from it: it
+// writeLoad opens path (possibly creating it), calls ready, then writes: it
 // ensures the user exists, then creates helperOps tokens tagged with who and
-// appends a character to the user's Website each time.
-func writeLoad(ctx context.Context, path, who string) error {
+// appends who's initial to the user's Website each time.
+func writeLoad(ctx context.Context, path, who string, ready func()) error {
 	db, err := Open(path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	ready()
 	u := store.User{ID: "a11ce0000000000000000001", Username: "alice", CreatedAt: t0}
 	if err := db.CreateUser(ctx, u); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		return err
@@ -261,7 +269,7 @@ func writeLoad(ctx context.Context, path, who string) error {
 
 // TestTwoProcesses runs a second process on the same new file: both create
 // the schema at once, then write concurrently; nothing fails and nothing is
-// lost.
+// lost, and both read the same server secret.
 func TestTwoProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process")
@@ -269,25 +277,52 @@ func TestTwoProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hubid.db")
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	must(t, cmd.Start())
-	parentErr := writeLoad(t.Context(), path, "parent")
+	childReady := make(chan error, 1)
+	go func() {
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err == nil && line != "ready\n" {
+			err = fmt.Errorf("child said %q", line)
+		}
+		childReady <- err
+		io.Copy(io.Discard, stdout)
+	}()
+	parentErr := writeLoad(t.Context(), path, "parent", func() {
+		if err := <-childReady; err != nil {
+			t.Errorf("child: %v", err)
+		}
+		io.WriteString(stdin, "go\n")
+	})
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("child: %v\n%s", err, out.String())
+		t.Fatalf("child: %v\n%s", err, stderr.String())
 	}
 	must(t, parentErr)
 
 	db := openFile(t, path)
-	ts, err := db.ListTokens(t.Context(), "a11ce0000000000000000001", store.KindUser)
+	ctx := t.Context()
+	ts, err := db.ListTokens(ctx, "a11ce0000000000000000001", store.KindUser)
 	must(t, err)
 	if len(ts) != 2*helperOps {
 		t.Errorf("%d tokens, want %d", len(ts), 2*helperOps)
 	}
-	u, err := db.User(t.Context(), "a11ce0000000000000000001")
+	u, err := db.User(ctx, "a11ce0000000000000000001")
 	must(t, err)
 	if c, p := strings.Count(u.Website, "c"), strings.Count(u.Website, "p"); c != helperOps || p != helperOps {
 		t.Errorf("updates applied: %d by the child, %d by the parent; want %d each", c, p, helperOps)
+	}
+	if !strings.Contains(u.Website, "cp") && !strings.Contains(u.Website, "pc") {
+		t.Logf("the two processes did not interleave their writes: %s", u.Website)
+	}
+	secret, err := db.Secret(ctx, "cookie", func() ([]byte, error) { return nil, errors.New("gen called") })
+	must(t, err)
+	if s := string(secret); s != "child" && s != "parent" {
+		t.Errorf("secret = %q", s)
 	}
 	ms, err := migrations()
 	must(t, err)

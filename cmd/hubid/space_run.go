@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/hubid/hubid/internal/spaces"
+)
+
+// exitStatus makes Main return the app's exit status.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("the app exited with status %d", int(e)) }
+
+// staticVars are the variables a static Space's pages see, as on Spaces:
+// never the secret.
+var staticVars = []string{"OAUTH_CLIENT_ID", "OAUTH_SCOPES", "OPENID_PROVIDER_URL", "SPACE_ID", "SPACE_HOST"}
+
+func spaceRun(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("space run", "space run DIR --space owner/name [--addr 127.0.0.1:0] [--hub URL --token-stdin] [-- CMD ARGS…]")
+	t := e.spaceFlags(fs)
+	addr := fs.String("addr", "127.0.0.1:0", "where the Space host listens (http and https on one port); port 0 picks a free one")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 1 {
+		return usagef("give the Space's directory (the one holding README.md), then optionally -- CMD ARGS…")
+	}
+	dir, cmd := pos[0], pos[1:]
+	_, md, err := readReadme(dir)
+	if err != nil {
+		return err
+	}
+	owner, name, err := t.check(e)
+	if err != nil {
+		return err
+	}
+	if len(cmd) == 0 {
+		if cmd, err = spaces.DefaultCommand(md.SDK, md.AppFile, exec.LookPath); err != nil {
+			return usageError{msg: err.Error()}
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen for the Space host: %w", err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	hosts := []string{
+		net.JoinHostPort(spaces.DefaultHost(owner, name, t.spacesDomain), strconv.Itoa(port)),
+		net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+	}
+	out, err := e.syncSpace(ctx, t, dir, hosts)
+	if err != nil {
+		return err
+	}
+	if !md.HFOAuth {
+		fmt.Fprintf(e.stderr, "note: %s has no hf_oauth in its README; it runs without Sign in with HF\n", out.SpaceID)
+	}
+	ca, err := spaces.LoadOrCreateCA(filepath.Join(t.data, "space-ca"), time.Now())
+	if err != nil {
+		return err
+	}
+	leaf, err := ca.Leaf(hosts, time.Now())
+	if err != nil {
+		return err
+	}
+	tlsCfg := &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12}
+
+	var handler http.Handler
+	var appPort int
+	if cmd == nil {
+		public := map[string]string{}
+		for _, k := range staticVars {
+			if v := out.Env.Get(k); v != "" {
+				public[k] = v
+			}
+		}
+		if handler, err = spaces.NewStaticHandler(dir, public); err != nil {
+			return err
+		}
+	} else {
+		if appPort, err = freePort(); err != nil {
+			return err
+		}
+		target, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(appPort))
+		handler = spaces.NewProxy(target)
+	}
+	srv := spaces.ServeDual(ln, tlsCfg, handler)
+	defer srv.Close()
+
+	primary := hosts[0]
+	fmt.Fprintf(e.stderr, "Space %s\n  https://%s/  (and http://%s/, http://%s/)\n  OAuth: %s, scopes %q, provider %s\n  Local CA (trust it to open https in a browser): %s\n",
+		out.SpaceID, primary, primary, hosts[1], orNone(out.Env.Get("OAUTH_CLIENT_ID")), out.Env.Get("OAUTH_SCOPES"), out.issuer, ca.CertPath())
+	if cmd == nil {
+		fmt.Fprintf(e.stderr, "  serving the static files of %s; Ctrl-C stops\n", dir)
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+	env := append(os.Environ(), out.Env.List()...)
+	env = append(env, spaces.AppEnv(md.SDK, appPort)...)
+	fmt.Fprintf(e.stderr, "  running %q on port %d\n", cmd, appPort)
+	code, err := spaces.RunApp(ctx, cmd, dir, env, e.stdout, e.stderr)
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitStatus(code)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// freePort asks the kernel for a free loopback port for the app.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/spaces"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// maxReadmeBytes bounds a synced README.
+const maxReadmeBytes = 1 << 20
+
+// SpaceSyncRequest is the body of PUT /api/spaces/{owner}/{name}.
+type SpaceSyncRequest struct {
+	// Readme is the Space's README.md; its front matter is the metadata.
+	Readme string `json:"readme"`
+	// Hosts overrides the Space's hosts (first primary); a local runner
+	// sends the host:port it serves on. Default: {owner}-{name}.{spaces domain}.
+	Hosts []string `json:"hosts,omitempty"`
+	// RotateSecret gives the app a new secret, returned in the answer.
+	RotateSecret bool `json:"rotate_secret,omitempty"`
+}
+
+// SpaceSyncResponse is the answer: what the sync did and the Space's
+// environment. OAUTH_CLIENT_SECRET is in Env only when the secret was
+// created or rotated by this call; otherwise it is empty and
+// ClientSecretIncluded is false.
+type SpaceSyncResponse struct {
+	SpaceID              string     `json:"space_id"`
+	HFOAuth              bool       `json:"hf_oauth"`
+	ClientID             string     `json:"client_id,omitempty"`
+	Created              bool       `json:"created"`
+	Changed              bool       `json:"changed"`
+	Disabled             bool       `json:"disabled"`
+	ClientSecretIncluded bool       `json:"client_secret_included"`
+	Env                  spaces.Env `json:"env"`
+}
+
+// serveSpaceSync is PUT /api/spaces/{owner}/{name}: sync a Space's OAuth
+// app from its README, authenticated with a write user access token of the
+// owner or of an admin of the owning org.
+func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
+	sp, user, e := s.spaceCaller(r)
+	if e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	var req SpaceSyncRequest
+	if e := decodeSyncRequest(w, r, &req); e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	md, err := spaces.ParseReadme([]byte(req.Readme))
+	if err != nil {
+		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
+		return
+	}
+	sp.Hosts = req.Hosts
+	if len(sp.Hosts) == 0 {
+		sp.Hosts = []string{spaces.DefaultHost(sp.Owner, sp.Name, s.spacesDomain)}
+	}
+	if err := spaces.ValidateHosts(sp.Hosts); err != nil {
+		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
+		return
+	}
+	res, err := spaces.Sync(r.Context(), s.store, sp, md, spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret}, s.now())
+	if err != nil {
+		if ie, ok := errors.AsType[*spaces.InputError](err); ok {
+			httpx.WriteError(w, r, oidc.InvalidRequest(ie.Msg))
+			return
+		}
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	}
+	s.log.InfoContext(r.Context(), "space synced", "space", sp.ID(), "user_id", user.ID, "created", res.Created, "changed", res.Changed, "disabled", res.Disabled)
+	httpx.WriteJSON(w, http.StatusOK, SpaceSyncResponse{
+		SpaceID: sp.ID(), HFOAuth: md.HFOAuth, ClientID: res.App.ClientID,
+		Created: res.Created, Changed: res.Changed, Disabled: res.Disabled,
+		ClientSecretIncluded: res.Secret != "",
+		Env:                  spaces.BuildEnv(spaces.EnvParams{Issuer: s.issuer, Space: sp, Metadata: md, App: res.App, Secret: res.Secret, CreatorID: user.ID}),
+	})
+}
+
+// serveSpaceDelete is DELETE /api/spaces/{owner}/{name}: the Space is gone,
+// so its app, consents and tokens go too.
+func (s *Server) serveSpaceDelete(w http.ResponseWriter, r *http.Request) {
+	sp, _, e := s.spaceCaller(r)
+	if e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	if err := spaces.Delete(r.Context(), s.store, sp.ID()); err != nil {
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"space_id": sp.ID(), "deleted": true})
+}
+
+// spaceCaller authenticates the caller and checks they may manage the
+// Space: its owner, or an admin of the owning org, with a write token.
+func (s *Server) spaceCaller(r *http.Request) (spaces.Space, store.User, *oidc.Error) {
+	owner, name := r.PathValue("owner"), r.PathValue("name")
+	if _, _, err := spaces.ParseSpaceID(owner + "/" + name); err != nil {
+		return spaces.Space{}, store.User{}, oidc.InvalidRequest(err.Error())
+	}
+	t, u, e := s.bearer(r, store.KindUser)
+	if e != nil {
+		return spaces.Space{}, u, e
+	}
+	if t.Role != store.RoleWrite {
+		return spaces.Space{}, u, oidc.NewError(oidc.ErrInsufficientScope, "this token is read-only; managing a Space needs a write token (hubid token create --role write)")
+	}
+	sp := spaces.Space{Owner: owner, Name: name}
+	if strings.EqualFold(owner, u.Username) {
+		sp.Owner = u.Username
+		return sp, u, nil
+	}
+	org, err := s.store.OrgByName(r.Context(), owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return sp, u, oidc.NewError(oidc.ErrAccessDenied, fmt.Sprintf("@%s may not manage Spaces of %q: it is neither you nor an org you administer", u.Username, owner))
+	}
+	if err != nil {
+		return sp, u, oidc.ServerError(err)
+	}
+	ms, err := s.store.Memberships(r.Context(), u.ID)
+	if err != nil {
+		return sp, u, oidc.ServerError(err)
+	}
+	for _, m := range ms {
+		if m.Org.ID == org.ID && m.Role == store.RoleAdmin {
+			sp.Owner = org.Name
+			return sp, u, nil
+		}
+	}
+	return sp, u, oidc.NewError(oidc.ErrAccessDenied, fmt.Sprintf("@%s is not an admin of the org %s", u.Username, org.Name))
+}
+
+// decodeSyncRequest reads a JSON SpaceSyncRequest, or a raw README
+// (text/markdown or text/plain) with hosts in ?host=.
+func decodeSyncRequest(w http.ResponseWriter, r *http.Request, req *SpaceSyncRequest) *oidc.Error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReadmeBytes+64<<10))
+	if err != nil {
+		return oidc.InvalidRequest(fmt.Sprintf("the body is larger than %d bytes", maxReadmeBytes)).WithStatus(http.StatusRequestEntityTooLarge)
+	}
+	switch mt {
+	case "application/json":
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(req); err != nil {
+			return oidc.InvalidRequest("the body is not a valid sync request: " + err.Error() + `; send {"readme": "<README.md>", "hosts": [...]}`)
+		}
+	case "text/markdown", "text/plain", "":
+		req.Readme = string(body)
+		req.Hosts = r.URL.Query()["host"]
+		req.RotateSecret = r.URL.Query().Get("rotate_secret") == "true"
+	default:
+		return oidc.InvalidRequest(fmt.Sprintf("content type %q is not supported; send application/json or the README as text/markdown", mt))
+	}
+	if len(req.Readme) > maxReadmeBytes {
+		return oidc.InvalidRequest(fmt.Sprintf("the README is larger than %d bytes", maxReadmeBytes))
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package spaces
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/apps"
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// InputError is a sync failure caused by what the caller sent (a bad
+// Space id or host, an unknown owner or org), as opposed to a failure of
+// the hub. Its message says what to fix.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, a ...any) error { return &InputError{fmt.Sprintf(format, a...)} }
+
+// Space identifies a Space on the hub and where it is served.
+type Space struct {
+	Owner string // user or org name
+	Name  string
+	// Hosts are the Space's hosts ("host" or "host:port"), the first one
+	// primary: SPACE_HOST lists them comma-separated.
+	Hosts []string
+}
+
+// ID is "owner/name".
+func (s Space) ID() string { return s.Owner + "/" + s.Name }
+
+var spaceIDRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]{0,95})/([A-Za-z0-9][A-Za-z0-9._-]{0,95})$`)
+
+// ParseSpaceID splits "owner/name", checking both parts.
+func ParseSpaceID(id string) (owner, name string, err error) {
+	m := spaceIDRE.FindStringSubmatch(id)
+	if m == nil || strings.Contains(id, "..") || strings.Contains(id, "--") {
+		return "", "", inputErrorf("space %q is not owner/name (letters, digits, '-', '_', '.'; e.g. alice/my-space)", id)
+	}
+	return m[1], m[2], nil
+}
+
+// DefaultHost is the host a hub gives a Space: "{owner}-{name}.{domain}",
+// lowercase, with '.' and '_' turned into '-', as *.hf.space hosts are.
+func DefaultHost(owner, name, domain string) string {
+	sub := strings.ToLower(owner + "-" + name)
+	sub = strings.NewReplacer(".", "-", "_", "-").Replace(sub)
+	return sub + "." + strings.TrimPrefix(domain, ".")
+}
+
+var hostRE = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(:[0-9]{1,5})?$`)
+
+// ValidateHosts checks Space hosts: host or host:port, nothing else.
+func ValidateHosts(hosts []string) error {
+	if len(hosts) == 0 {
+		return inputErrorf("a Space needs at least one host")
+	}
+	for _, h := range hosts {
+		if !hostRE.MatchString(h) {
+			return inputErrorf("space host %q is not a host or host:port (no scheme, no path)", h)
+		}
+	}
+	return nil
+}
+
+// SyncResult is what a sync did.
+type SyncResult struct {
+	// App is the Space's OAuth app; zero when the Space has no hf_oauth and
+	// never had one.
+	App store.App
+	// Secret is the client secret, only when it was created or rotated by
+	// this sync: it is shown once, to the sync caller.
+	Secret string
+	// Created: the app was created now. Changed: an existing app was
+	// updated. Disabled: hf_oauth is off and the app was disabled now.
+	Created, Changed, Disabled bool
+	// Revoked counts tokens revoked because the app was disabled or its
+	// secret rotated.
+	Revoked int64
+}
+
+// SyncOptions are the rarely used parts of a sync.
+type SyncOptions struct {
+	// CreatorID is the id of the user who syncs (SPACE_CREATOR_USER_ID).
+	CreatorID string
+	// RotateSecret gives the app a new secret (and revokes its tokens).
+	RotateSecret bool
+}
+
+// Sync makes the Space's OAuth app match its metadata, idempotently: the
+// first sync with hf_oauth creates the app (confidential, client id a UUID,
+// secret returned once); later syncs update it without touching the client
+// id or the secret; a sync without hf_oauth disables it and revokes its
+// tokens. An unchanged README changes nothing.
+func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOptions, now time.Time) (SyncResult, error) {
+	if _, _, err := ParseSpaceID(sp.ID()); err != nil {
+		return SyncResult{}, err
+	}
+	if err := ValidateHosts(sp.Hosts); err != nil {
+		return SyncResult{}, err
+	}
+	ownerID, err := resolveOwner(ctx, st, sp.Owner)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	existing, err := st.AppBySpace(ctx, sp.ID())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if !md.HFOAuth {
+			return SyncResult{}, nil
+		}
+		return create(ctx, st, sp, md, ownerID, now)
+	case err != nil:
+		return SyncResult{}, err
+	}
+	var res SyncResult
+	if !md.HFOAuth {
+		if existing.Disabled {
+			return SyncResult{App: existing}, nil
+		}
+		err := st.UpdateApp(ctx, existing.ClientID, func(a *store.App) error {
+			a.Disabled, a.UpdatedAt = true, now
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Revoked, err = st.RevokeTokens(ctx, store.TokenFilter{ClientID: existing.ClientID}, now)
+		if err != nil {
+			return res, err
+		}
+		res.Disabled = true
+		res.App, err = st.App(ctx, existing.ClientID)
+		return res, err
+	}
+	if err := checkOrgs(ctx, st, md.HFOAuthAuthorizedOrgs); err != nil {
+		return res, err
+	}
+	want := wantedApp(sp, md, ownerID)
+	err = st.UpdateApp(ctx, existing.ClientID, func(a *store.App) error {
+		before := *a
+		a.Name, a.OwnerID, a.SpaceHosts = want.Name, want.OwnerID, want.SpaceHosts
+		a.Scopes, a.TokenTTL, a.AuthorizedOrgs = want.Scopes, want.TokenTTL, want.AuthorizedOrgs
+		a.Disabled = false
+		res.Changed = !sameApp(before, *a)
+		if res.Changed {
+			a.UpdatedAt = now
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if opt.RotateSecret {
+		if res.Secret, err = apps.RotateSecret(ctx, st, existing.ClientID, now); err != nil {
+			return res, err
+		}
+	}
+	res.App, err = st.App(ctx, existing.ClientID)
+	return res, err
+}
+
+// Delete removes a deleted Space's app, with its consents and tokens.
+func Delete(ctx context.Context, st store.Store, spaceID string) error {
+	a, err := st.AppBySpace(ctx, spaceID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return st.DeleteApp(ctx, a.ClientID)
+}
+
+func create(ctx context.Context, st store.Store, sp Space, md Metadata, ownerID string, now time.Time) (SyncResult, error) {
+	if err := checkOrgs(ctx, st, md.HFOAuthAuthorizedOrgs); err != nil {
+		return SyncResult{}, err
+	}
+	app := wantedApp(sp, md, ownerID)
+	app.ClientID = apps.NewClientID()
+	secret, digest := apps.NewClientSecret()
+	app.SecretHash, app.CreatedAt, app.UpdatedAt = digest, now, now
+	if err := st.CreateApp(ctx, app); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			// Another sync of the same Space won the race: use its app.
+			return Sync(ctx, st, sp, md, SyncOptions{}, now)
+		}
+		return SyncResult{}, err
+	}
+	return SyncResult{App: app, Secret: secret, Created: true}, nil
+}
+
+// wantedApp is the app the metadata asks for (without id and secret).
+func wantedApp(sp Space, md Metadata, ownerID string) store.App {
+	name := md.Title
+	if name == "" {
+		name = sp.ID()
+	}
+	orgs := slices.Clone(md.HFOAuthAuthorizedOrgs)
+	if len(orgs) == 0 {
+		orgs = nil
+	}
+	return store.App{
+		Name:           name,
+		OwnerID:        ownerID,
+		SpaceID:        sp.ID(),
+		SpaceHosts:     slices.Clone(sp.Hosts),
+		Scopes:         protocol.NormalizeScopes(md.OAuthScopes()),
+		TokenTTL:       time.Duration(md.ExpirationMinutes()) * time.Minute,
+		AuthorizedOrgs: orgs,
+		IDTokenAlg:     oidc.AlgRS256,
+	}
+}
+
+func sameApp(a, b store.App) bool {
+	return a.Name == b.Name && a.OwnerID == b.OwnerID && slices.Equal(a.SpaceHosts, b.SpaceHosts) &&
+		slices.Equal(a.Scopes, b.Scopes) && a.TokenTTL == b.TokenTTL && slices.Equal(a.AuthorizedOrgs, b.AuthorizedOrgs) &&
+		a.Disabled == b.Disabled
+}
+
+// resolveOwner finds the Space owner, a user or an org.
+func resolveOwner(ctx context.Context, st store.Store, owner string) (string, error) {
+	if u, err := st.UserByName(ctx, owner); err == nil {
+		return u.ID, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if o, err := st.OrgByName(ctx, owner); err == nil {
+		return o.ID, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	return "", inputErrorf("space owner %q is neither a user nor an org on this hub", owner)
+}
+
+// checkOrgs makes sure every hf_oauth_authorized_org exists.
+func checkOrgs(ctx context.Context, st store.Store, orgs []string) error {
+	for _, o := range orgs {
+		if _, err := st.OrgByName(ctx, o); errors.Is(err, store.ErrNotFound) {
+			return inputErrorf("hf_oauth_authorized_org: the org %q does not exist on this hub; create it (hubid org add %s) or fix the name", o, o)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
