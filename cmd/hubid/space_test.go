@@ -345,3 +345,62 @@ func TestSpaceAuthorizedOrg(t *testing.T) {
 		t.Errorf("unknown org: %d %s", code, stderr)
 	}
 }
+
+// TestSpaceSyncRemote syncs over the hub's API, the way a remote hub is
+// used, and checks who may do it.
+func TestSpaceSyncRemote(t *testing.T) {
+	data := t.TempDir()
+	issuer := startDev(t, data)
+	spaceDir := t.TempDir()
+	os.WriteFile(filepath.Join(spaceDir, "README.md"), []byte(oauthReadme), 0o644)
+	token := func(user, role string) string {
+		code, out, stderr := run(t, data, "", "token", "create", "--user", user, "--role", role)
+		if code != exitOK {
+			t.Fatal(stderr)
+		}
+		return strings.TrimSpace(out)
+	}
+	run(t, data, "mallory's long password\n", "user", "add", "mallory", "--password-stdin")
+	cli := t.TempDir() // the remote client's own data directory (secret cache)
+
+	cases := []struct {
+		name, space, token, wantErr string
+	}{
+		{"read-token", "demo/remote", token("demo", "read"), "read-only"},
+		{"someone-else", "demo/remote", token("mallory", "write"), "may not manage Spaces"},
+		{"not-org-admin", "demo-org/remote", token("mallory", "write"), "is not an admin of the org demo-org"},
+		{"bad-token", "demo/remote", "hf_nope", "invalid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, cli, tc.token+"\n", "space", "sync", spaceDir, "--space", tc.space, "--hub", issuer, "--token-stdin")
+			if code != exitFailure || !strings.Contains(stderr, tc.wantErr) {
+				t.Errorf("exit %d, stderr %q; want failure with %q", code, stderr, tc.wantErr)
+			}
+		})
+	}
+
+	demoTok := token("demo", "write")
+	for _, space := range []string{"demo/remote", "demo-org/remote"} { // own Space, and an org the user administers
+		code, out, stderr := run(t, cli, demoTok+"\n", "space", "sync", spaceDir, "--space", space, "--hub", issuer, "--token-stdin", "--json")
+		if code != exitOK || !strings.Contains(out, `"created": true`) || !strings.Contains(out, `"OAUTH_CLIENT_SECRET": "hf_oauth_secret_`) {
+			t.Fatalf("remote sync of %s: %d %s %s", space, code, out, stderr)
+		}
+	}
+	// The second sync gets no secret from the hub; the CLI fills it from its cache.
+	code, out, _ := run(t, cli, demoTok+"\n", "space", "env", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin")
+	if code != exitOK || !strings.Contains(out, "OAUTH_CLIENT_SECRET=hf_oauth_secret_") || !strings.Contains(out, "SPACE_HOST=demo-remote.localhost\n") {
+		t.Errorf("remote env: %d\n%s", code, out)
+	}
+	// Another machine without the cache is told how to get a secret.
+	code, _, stderr := run(t, t.TempDir(), demoTok+"\n", "space", "env", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin")
+	if code != exitFailure || !strings.Contains(stderr, "--rotate-secret") {
+		t.Errorf("without the cache: %d %s", code, stderr)
+	}
+	// A bad README is refused by the hub with the parser's message.
+	os.WriteFile(filepath.Join(spaceDir, "README.md"), []byte("---\nhf_oauth: yes please\n---\n"), 0o644)
+	code, _, stderr = run(t, cli, demoTok+"\n", "space", "sync", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin")
+	if code != exitFailure || !strings.Contains(stderr, "hf_oauth") {
+		t.Errorf("bad README: %d %s", code, stderr)
+	}
+}
