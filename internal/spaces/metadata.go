@@ -28,7 +28,7 @@ const (
 	// MaxExpirationMinutes is the largest hf_oauth_expiration_minutes:
 	// 43200 minutes (30 days).
 	MaxExpirationMinutes = 43200
-	// maxErrors bounds how many problems ParseReadme reports at once.
+	// maxMetadataErrors bounds how many problems ParseReadme reports at once.
 	maxMetadataErrors = 10
 )
 
@@ -178,7 +178,8 @@ var utf8BOM = []byte("\xEF\xBB\xBF")
 //
 //   - A UTF-8 byte order mark and blank lines before the opening "---" are
 //     skipped; nothing else may come before it.
-//   - Lines end with LF or CRLF. A lone CR does not end a line.
+//   - Lines end with LF or CRLF. A lone CR does not end a line (the Hub's
+//     expression would take one; no editor of this century writes them).
 //   - Marker lines are exactly "---", except that spaces and tabs may
 //     follow it (the Hub does not allow this; hubid is lenient) and precede
 //     the opening one. "----" or "--- x" is no marker.
@@ -214,7 +215,7 @@ func SplitFrontMatter(readme []byte) (front []byte, line int, found bool, err er
 		break
 	}
 	open, start := n, pos
-	for pos, n = start, n+1; ; n++ {
+	for {
 		if pos-start > MaxFrontMatterSize {
 			return nil, 0, false, &MetadataError{Line: open, Msg: fmt.Sprintf("the front matter opened by \"---\" is larger than %d bytes (1 MiB)", MaxFrontMatterSize)}
 		}
@@ -276,8 +277,9 @@ func unclosedFrontMatter(line int) error {
 //     custom_headers).
 func ParseReadme(readme []byte) (md Metadata, err error) {
 	defer func() {
-		// The yaml package turns its own failures into errors; anything
-		// else escaping it is a bug there, which must not crash hubid.
+		// The yaml package turns its own failures into errors; a panic
+		// out of it or this parser is a bug, which must not crash hubid
+		// (the fuzz targets look for this message).
 		if r := recover(); r != nil {
 			md, err = Metadata{}, &MetadataError{Msg: fmt.Sprintf("the front matter could not be read (internal error: %v)", r)}
 		}
@@ -450,23 +452,33 @@ func (p *metaParser) mapping(root *yaml.Node) {
 			if v != nil && !yamlIsNull(v) {
 				f(p, key, k, v)
 			}
-		case strings.HasPrefix(key, "hf_oauth") && !ignoredOAuthKeys[key]:
+		case isOAuthKeyLookalike(key):
 			p.fail(metaDisplayString(key, false), k.Line, "", "is not a Space metadata key"+suggestOAuthKey(key), "hf_oauth, hf_oauth_scopes, hf_oauth_expiration_minutes, hf_oauth_authorized_org")
 		}
 	}
 }
 
+// isOAuthKeyLookalike reports whether an unknown key looks like an hf_oauth
+// key: it starts with hf_oauth in any case, with '-' or '_'.
+func isOAuthKeyLookalike(key string) bool {
+	return strings.HasPrefix(normalizeKey(key), "hf_oauth") && !ignoredOAuthKeys[key]
+}
+
+func normalizeKey(key string) string {
+	return strings.ToLower(strings.ReplaceAll(key, "-", "_"))
+}
+
 // suggestOAuthKey names the known hf_oauth key that key most likely means.
 func suggestOAuthKey(key string) string {
-	switch k := strings.ToLower(strings.ReplaceAll(key, "-", "_")); {
+	switch k := normalizeKey(key); {
+	case k == "hf_oauth":
+		return " (did you mean hf_oauth?)"
 	case strings.Contains(k, "org"):
 		return " (did you mean hf_oauth_authorized_org?)"
 	case strings.Contains(k, "scope"):
 		return " (did you mean hf_oauth_scopes?)"
 	case strings.Contains(k, "expir"):
 		return " (did you mean hf_oauth_expiration_minutes?)"
-	case k == "hf_oauth":
-		return " (did you mean hf_oauth?)"
 	}
 	return ""
 }
@@ -605,29 +617,52 @@ func metaInt(ptr func(*Metadata) *int, lo, hi int, allowed string) metaField {
 			p.fail(key, k.Line, "", "must be a whole number, not "+yamlKindName(v), allowed)
 			return
 		}
+		n, inRange, isInt := parseYAMLInt(v.Value)
 		switch tag := v.ShortTag(); {
-		case yamlQuoted(v):
-			msg := "is a string, not a whole number"
-			if _, err := strconv.Atoi(strings.TrimSpace(v.Value)); err == nil {
-				msg += "; write it without quotes"
-			}
-			p.fail(key, v.Line, metaDisplay(v), msg, allowed)
-		case tag == "!!int":
-			var n int64
-			if err := v.Decode(&n); err != nil || n < int64(lo) || n > int64(hi) {
-				p.fail(key, v.Line, metaDisplay(v), "is out of range", allowed)
-				return
-			}
-			*ptr(&p.md) = int(n)
-		case tag == "!!float" && metaDigitsRE.MatchString(v.Value):
+		case tag == "!!str" && isInt:
+			p.fail(key, v.Line, metaDisplay(v), "is a string, not a whole number; write it without quotes", allowed)
+		case tag == "!!str" || !isInt && tag != "!!int":
+			p.fail(key, v.Line, metaDisplay(v), "is not a whole number", allowed)
+		case !isInt:
+			p.fail(key, v.Line, metaDisplay(v), "is not a whole number in YAML 1.2 (write plain digits)", allowed)
+		case !inRange || n < int64(lo) || n > int64(hi):
 			p.fail(key, v.Line, metaDisplay(v), "is out of range", allowed)
 		default:
-			p.fail(key, v.Line, metaDisplay(v), "is not a whole number", allowed)
+			*ptr(&p.md) = int(n)
 		}
 	}
 }
 
-var metaDigitsRE = regexp.MustCompile(`^[-+]?[0-9_]+$`)
+// parseYAMLInt reads an integer of YAML 1.2's core schema: decimal digits
+// with an optional sign, 0o octal or 0x hexadecimal. (The yaml package also
+// takes YAML 1.1's 0777 octal, 0b binary and '_' separators.) inRange is
+// false when s is an integer too large for int64.
+func parseYAMLInt(s string) (n int64, inRange, isInt bool) {
+	base, digits := 10, s
+	switch {
+	case strings.HasPrefix(s, "0o"):
+		base, digits = 8, s[2:]
+	case strings.HasPrefix(s, "0x"):
+		base, digits = 16, s[2:]
+	case strings.HasPrefix(s, "+"):
+		digits = s[1:]
+	case strings.HasPrefix(s, "-"):
+		digits = s[1:]
+	}
+	if digits == "" {
+		return 0, false, false
+	}
+	for _, c := range digits {
+		if !(c >= '0' && c <= '9' || base == 16 && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) || base == 8 && c > '7' {
+			return 0, false, false
+		}
+	}
+	if base != 10 {
+		s = digits
+	}
+	n, err := strconv.ParseInt(s, base, 64)
+	return n, err == nil, true
+}
 
 func metaScopes(p *metaParser, key string, k, v *yaml.Node) {
 	var names []string

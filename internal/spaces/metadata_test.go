@@ -216,7 +216,11 @@ func TestParseReadmeValid(t *testing.T) {
 			want: Metadata{HFOAuthAuthorizedOrgs: []string{"acme", "Big.Co_2"}}},
 		{name: "expiration-min", readme: fm("hf_oauth_expiration_minutes: 1"), want: Metadata{HFOAuthExpirationMinutes: 1}},
 		{name: "expiration-max", readme: fm("hf_oauth_expiration_minutes: 43200"), want: Metadata{HFOAuthExpirationMinutes: 43200}},
-		{name: "expiration-underscores", readme: fm("hf_oauth_expiration_minutes: 1_440"), want: Metadata{HFOAuthExpirationMinutes: 1440}},
+		{name: "expiration-leading-zero-is-decimal", readme: fm("hf_oauth_expiration_minutes: 0480"), want: Metadata{HFOAuthExpirationMinutes: 480}},
+		{name: "expiration-plus-sign", readme: fm("hf_oauth_expiration_minutes: +60"), want: Metadata{HFOAuthExpirationMinutes: 60}},
+		{name: "expiration-hex", readme: fm("hf_oauth_expiration_minutes: 0x1E0"), want: Metadata{HFOAuthExpirationMinutes: 480}},
+		{name: "app-port-octal", readme: fm("app_port: 0o17620"), want: Metadata{AppPort: 8080}},
+		{name: "app-port-explicit-int-tag", readme: fm("app_port: !!int 8080"), want: Metadata{AppPort: 8080}},
 		{name: "booleans-yaml-1-2", readme: fm("hf_oauth: True", "pinned: FALSE", "fullWidth: false", "disable_embedding: true"),
 			want: Metadata{HFOAuth: true, FullWidth: &no, DisableEmbedding: true}},
 		{name: "full-width-true", readme: fm("fullWidth: true"), want: Metadata{FullWidth: &yes}},
@@ -339,6 +343,18 @@ func TestParseReadmeInvalid(t *testing.T) {
 			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "8h", Msg: "is not a whole number", Allowed: expAllowed}},
 		{name: "expiration-quoted", readme: fm(`hf_oauth_expiration_minutes: "480"`),
 			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: `"480"`, Msg: "is a string, not a whole number; write it without quotes", Allowed: expAllowed}},
+		{name: "expiration-underscores", readme: fm("hf_oauth_expiration_minutes: 1_440"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "1_440", Msg: "is not a whole number in YAML 1.2 (write plain digits)", Allowed: expAllowed}},
+		{name: "expiration-yaml-1-1-binary", readme: fm("hf_oauth_expiration_minutes: 0b101"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "0b101", Msg: "is not a whole number in YAML 1.2 (write plain digits)", Allowed: expAllowed}},
+		{name: "expiration-exponent", readme: fm("hf_oauth_expiration_minutes: 1e3"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "1e3", Msg: "is not a whole number", Allowed: expAllowed}},
+		{name: "expiration-explicit-str-tag", readme: fm("hf_oauth_expiration_minutes: !!str 480"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "480", Msg: "is a string, not a whole number; write it without quotes", Allowed: expAllowed}},
+		{name: "expiration-explicit-int-tag-not-a-number", readme: fm("hf_oauth_expiration_minutes: !!int many"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "many", Msg: "is not a whole number in YAML 1.2 (write plain digits)", Allowed: expAllowed}},
+		{name: "expiration-sign-only", readme: fm("hf_oauth_expiration_minutes: '-'"),
+			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: `"-"`, Msg: "is not a whole number", Allowed: expAllowed}},
 		{name: "expiration-bool", readme: fm("hf_oauth_expiration_minutes: true"),
 			want: MetadataError{Key: "hf_oauth_expiration_minutes", Line: 2, Value: "true", Msg: "is not a whole number", Allowed: expAllowed}},
 		{name: "expiration-list", readme: fm("hf_oauth_expiration_minutes: [480]"),
@@ -396,6 +412,12 @@ func TestParseReadmeInvalid(t *testing.T) {
 			want: MetadataError{Key: "hf_oauth_scope", Line: 2, Msg: "is not a Space metadata key (did you mean hf_oauth_scopes?)",
 				Allowed: "hf_oauth, hf_oauth_scopes, hf_oauth_expiration_minutes, hf_oauth_authorized_org"}},
 
+		{name: "misspelt-hf-oauth-case", readme: fm("HF_OAuth: true"),
+			want: MetadataError{Key: "HF_OAuth", Line: 2, Msg: "is not a Space metadata key (did you mean hf_oauth?)",
+				Allowed: "hf_oauth, hf_oauth_scopes, hf_oauth_expiration_minutes, hf_oauth_authorized_org"}},
+		{name: "misspelt-expiration-dashes", readme: fm("hf-oauth-expiration: 60"),
+			want: MetadataError{Key: "hf-oauth-expiration", Line: 2, Msg: "is not a Space metadata key (did you mean hf_oauth_expiration_minutes?)",
+				Allowed: "hf_oauth, hf_oauth_scopes, hf_oauth_expiration_minutes, hf_oauth_authorized_org"}},
 		{name: "errors-sorted-by-line", readme: fm("sdk: nextjs", "hf_oauth: maybe", "app_port: 0"), n: 3,
 			want: MetadataError{Key: "sdk", Line: 2, Value: "nextjs", Msg: "is not allowed", Allowed: "gradio, docker, static, streamlit"}},
 		{name: "crlf-lines", readme: []byte("---\r\ntitle: x\r\n\r\nhf_oauth_expiration_minutes: 50000\r\n---\r\n"),
@@ -559,10 +581,22 @@ func TestParseReadmeLargeInputs(t *testing.T) {
 	if md, err := ParseReadme(readme); err != nil || !md.HFOAuth {
 		t.Errorf("large body: %+v, %v", md, err)
 	}
-	// Deeply nested values under an unknown key are not walked.
+	// A front matter near the cap, of one key repeated: the errors are
+	// capped, and the lines right.
+	dups := strings.Repeat("hf_oauth: true\n", MaxFrontMatterSize/len("hf_oauth: true\n"))
+	_, err := ParseReadme([]byte("---\n" + dups + "---\n"))
+	if errs := metadataErrors(err); len(errs) != 11 || errs[0].Line != 3 || errs[9].Line != 12 {
+		t.Errorf("repeated key near the cap: %d errors, first lines %v", len(errs), err)
+	}
+	// Deeply nested values under an unknown key are ignored.
 	deep := "x: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
-	if _, err := ParseReadme(fm(deep, "title: t")); err == nil {
-		t.Log("deep nesting accepted")
+	if md, err := ParseReadme(fm(deep, "title: t")); err != nil || md.Title != "t" {
+		t.Errorf("deep nesting under an unknown key: %+v, %v", md, err)
+	}
+	// Deeper than the yaml package allows is an error, not a crash.
+	deeper := "x: " + strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	if _, err := ParseReadme(fm(deeper)); err == nil || !strings.Contains(err.Error(), "not valid YAML") {
+		t.Errorf("nesting 20000 deep: %v", err)
 	}
 	// Many aliases to one big list (a "billion laughs" in small) are not
 	// expanded.
@@ -574,7 +608,7 @@ func TestParseReadmeLargeInputs(t *testing.T) {
 		prev = name
 	}
 	laughs = append(laughs, "tags: *"+prev, "hf_oauth: true")
-	_, err := ParseReadme(fm(laughs...))
+	_, err = ParseReadme(fm(laughs...))
 	if me, ok := errors.AsType[*MetadataError](err); !ok || me.Key != "tags" {
 		t.Errorf("aliased nested lists under tags: %v", err)
 	}
