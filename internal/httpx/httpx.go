@@ -47,7 +47,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, r *http.Request, e *oidc.Error) {
 	status := e.HTTPStatus()
 	switch {
-	case e.Code == oidc.ErrInvalidClient && r != nil && strings.HasPrefix(r.Header.Get("Authorization"), "Basic "):
+	case e.Code == oidc.ErrInvalidClient && r != nil && isBasic(r.Header.Get("Authorization")):
 		w.Header().Set("WWW-Authenticate", `Basic realm="hubid", charset="UTF-8"`)
 	case e.Code == oidc.ErrInvalidToken || e.Code == oidc.ErrInsufficientScope:
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="hubid", error=%q, error_description=%q`, e.Code, e.Description))
@@ -145,3 +145,7 @@ func BearerToken(r *http.Request) string {
 	}
 	return ""
 }
+
+// isBasic reports whether an Authorization header uses the Basic scheme,
+// whose name is case-insensitive (RFC 9110 §11.1).
+func isBasic(h string) bool { return len(h) > 6 && strings.EqualFold(h[:6], "Basic ") }

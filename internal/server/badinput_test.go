@@ -379,6 +379,7 @@ func TestAuthorizeBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			if tc.setup != nil {
 				tc.setup(h)
@@ -475,6 +476,7 @@ func TestConsentBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			alice := h.browser()
 			alice.signIn(h.alice)
@@ -563,6 +565,7 @@ func TestAuthorizePromptConsent(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			b := h.browser()
 			b.signIn(h.alice)
@@ -597,6 +600,7 @@ func TestAuthorizeOrgMembers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			restrictToOrgs(tc.orgs...)(h)
 			b := h.browser()
@@ -626,6 +630,7 @@ func TestAuthorizeImpliedScopes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			p := authzParams(h, set("scope", tc.scope...))
 			if tc.scope == nil {
@@ -672,6 +677,7 @@ func TestLoginBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			b := h.browser()
 			method := tc.method
@@ -703,21 +709,6 @@ func TestLoginBadInput(t *testing.T) {
 // TestLoginFailureIsGeneric: a wrong password and an unknown username get
 // the same answer; only the echoed username differs.
 func TestLoginFailureIsGeneric(t *testing.T) {
-	h := newHub(t)
-	b := h.browser()
-	next := "/oauth/authorize?" + authzParams(h).Encode()
-	attempt := func(username, password string) (int, string) {
-		t.Helper()
-		resp, page := b.send("POST", "/login", url.Values{"username": {username}, "password": {password}, "next": {next}}.Encode(), b.sameOrigin())
-		return resp.StatusCode, strings.ReplaceAll(page, `value="`+username+`"`, `value="USERNAME"`)
-	}
-	wantStatus, want := attempt("alice", "not her password")
-	if wantStatus != http.StatusUnauthorized {
-		t.Fatalf("wrong password: status %d, want 401", wantStatus)
-	}
-	if !strings.Contains(want, "Incorrect username or password.") || !strings.Contains(want, `value="USERNAME"`) {
-		t.Fatalf("wrong password page:\n%s", want)
-	}
 	cases := []struct{ name, username, password string }{
 		{"unknown-user", "mallory", "not her password"},
 		{"unknown-user-other-password", "nobody-here", "x"},
@@ -726,6 +717,21 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHub(t)
+			b := h.browser()
+			next := "/oauth/authorize?" + authzParams(h).Encode()
+			attempt := func(username, password string) (int, string) {
+				resp, page := b.send("POST", "/login", url.Values{"username": {username}, "password": {password}, "next": {next}}.Encode(), b.sameOrigin())
+				return resp.StatusCode, strings.ReplaceAll(page, `value="`+username+`"`, `value="USERNAME"`)
+			}
+			wantStatus, want := attempt("alice", "not her password")
+			if wantStatus != http.StatusUnauthorized {
+				t.Fatalf("wrong password: status %d, want 401", wantStatus)
+			}
+			if !strings.Contains(want, "Incorrect username or password.") || !strings.Contains(want, `value="USERNAME"`) || !strings.Contains(want, "Confidential app") {
+				t.Fatalf("wrong password page:\n%s", want)
+			}
 			status, got := attempt(tc.username, tc.password)
 			if status != wantStatus {
 				t.Errorf("status = %d, want %d", status, wantStatus)
@@ -765,6 +771,7 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			b := h.browser()
 			// The login page carries a safe next.
@@ -849,6 +856,7 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 	for _, ep := range endpoints {
 		for _, hd := range headers {
 			t.Run(ep.name+"/"+hd.name, func(t *testing.T) {
+				t.Parallel()
 				h := newHub(t)
 				b := h.browser()
 				form := ep.prepare(h, b)
@@ -1019,6 +1027,7 @@ func TestTokenBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			params := authzParams(h)
 			if tc.public {
@@ -1098,8 +1107,8 @@ func TestTokenReplayedCode(t *testing.T) {
 	cases := []struct {
 		name string
 		pkce bool
-		// second sends the replay; the first redemption is the client's
-		// ordinary, authenticated one.
+		// basic: the replay authenticates with Basic (the first redemption
+		// always does).
 		basic bool
 	}{
 		{"replayed-by-the-client", false, true},
@@ -1108,6 +1117,7 @@ func TestTokenReplayedCode(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			params := authzParams(h)
 			var extra []edit
@@ -1247,6 +1257,7 @@ func TestBearerBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			tk := newBearerTokens(h)
 			h.clock.Advance(tc.advance)

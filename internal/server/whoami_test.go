@@ -73,6 +73,7 @@ func TestWhoamiTokenKinds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHub(t)
 			token := tc.token(h)
 			req, _ := http.NewRequest("GET", h.ts.URL+"/api/whoami-v2", nil)
