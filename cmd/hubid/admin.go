@@ -350,6 +350,8 @@ type appJSON struct {
 	SpaceID        string   `json:"space_id,omitempty"`
 	SpaceHosts     []string `json:"space_hosts,omitempty"`
 	AuthorizedOrgs []string `json:"authorized_orgs,omitempty"`
+	RefreshTokens  bool     `json:"refresh_tokens"`
+	PostLogout     []string `json:"post_logout_redirect_uris,omitempty"`
 	Disabled       bool     `json:"disabled"`
 	CreatedAt      string   `json:"created_at"`
 }
@@ -363,6 +365,7 @@ func toAppJSON(a store.App, secret string) appJSON {
 		ClientID: a.ClientID, ClientSecret: secret, Name: a.Name, Public: a.Public, RedirectURIs: ru,
 		Scopes: protocol.JoinScopes(a.Scopes), TokenLifetime: int64(a.TokenTTL / time.Second), IDTokenAlg: a.IDTokenAlg,
 		SpaceID: a.SpaceID, SpaceHosts: a.SpaceHosts, AuthorizedOrgs: a.AuthorizedOrgs, Disabled: a.Disabled,
+		RefreshTokens: a.RefreshTokens, PostLogout: a.PostLogoutRedirectURIs,
 		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339),
 	}
 }
@@ -383,6 +386,10 @@ func (e *env) printApp(a store.App, secret string) {
 	fmt.Fprintf(tw, "scopes:\t%s\n", protocol.JoinScopes(a.Scopes))
 	fmt.Fprintf(tw, "token lifetime:\t%s\n", a.TokenTTL)
 	fmt.Fprintf(tw, "ID-token alg:\t%s\n", a.IDTokenAlg)
+	fmt.Fprintf(tw, "refresh tokens:\t%v\n", a.RefreshTokens)
+	if len(a.PostLogoutRedirectURIs) > 0 {
+		fmt.Fprintf(tw, "post-logout URIs:\t%s\n", strings.Join(a.PostLogoutRedirectURIs, " "))
+	}
 	if a.SpaceID != "" {
 		fmt.Fprintf(tw, "space:\t%s (%s)\n", a.SpaceID, strings.Join(a.SpaceHosts, ", "))
 	}
@@ -406,6 +413,9 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&spec.Public, "public", false, "a public app (browser or native): no secret, PKCE required")
 	fs.StringVar(&spec.IDTokenAlg, "alg", oidc.AlgRS256, "ID-token signing algorithm: RS256 or ES256")
 	owner := fs.String("owner", "", "username or org name that owns the app")
+	fs.BoolVar(&spec.RefreshTokens, "refresh-tokens", false, "also issue refresh tokens (rotating) with the code flow")
+	var logoutURIs stringList
+	fs.Var(&logoutURIs, "post-logout-redirect-uri", "where RP-initiated logout may send the browser back (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON: client_id, client_secret, redirect_uris, scopes, …")
 	data := e.dataDirFlag(fs)
 	pos, err := parse(fs, args)
@@ -416,6 +426,7 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 		return usagef("unexpected argument %q (the name goes in --name)", pos[0])
 	}
 	spec.RedirectURIs = uris
+	spec.PostLogoutRedirectURIs = logoutURIs
 	spec.Scopes = strings.Fields(*scopes)
 	if err := spec.Validate(); err != nil {
 		return usageError{msg: err.Error()}

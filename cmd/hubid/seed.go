@@ -48,6 +48,9 @@ var demoRedirects = []string{
 	"http://localhost/callback", "http://127.0.0.1/callback",
 }
 
+// demoLogoutRedirects are where logout may return to: the apps' home pages.
+var demoLogoutRedirects = []string{"http://localhost/", "http://127.0.0.1/"}
+
 // hasher hashes passwords.
 type hasher interface {
 	Hash(ctx context.Context, pw string) (string, error)
@@ -94,6 +97,7 @@ func seedDemo(ctx context.Context, st store.Store, h hasher, dataDir string) (de
 	}
 	app, secret, err := apps.Create(ctx, st, apps.Spec{
 		Name: "Demo app", OwnerID: u.ID, RedirectURIs: demoRedirects, Scopes: demoScopes,
+		RefreshTokens: true, PostLogoutRedirectURIs: demoLogoutRedirects,
 	}, now)
 	if err != nil {
 		return devCredentials{}, fmt.Errorf("seed demo app: %w", err)

@@ -26,6 +26,10 @@ type Spec struct {
 	TokenTTL     time.Duration // 0 = protocol.DefaultAccessTokenTTL
 	Public       bool
 	IDTokenAlg   string // "" = RS256
+	// RefreshTokens: the code flow also issues refresh tokens.
+	RefreshTokens bool
+	// PostLogoutRedirectURIs are where RP-initiated logout may return to.
+	PostLogoutRedirectURIs []string
 }
 
 // Validate reports every problem with s in one error.
@@ -42,6 +46,11 @@ func (s Spec) Validate() error {
 	for _, u := range s.RedirectURIs {
 		if err := protocol.ValidateRedirectURI(u); err != nil {
 			problems = append(problems, err.Error())
+		}
+	}
+	for _, u := range s.PostLogoutRedirectURIs {
+		if err := protocol.ValidateRedirectURI(u); err != nil {
+			problems = append(problems, "post-logout "+err.Error())
 		}
 	}
 	for _, sc := range s.Scopes {
@@ -90,16 +99,18 @@ func NewClientSecret() (string, store.Digest) { return store.NewSecret("hf_oauth
 // apps), without storing it.
 func Build(s Spec, now time.Time) (store.App, string) {
 	app := store.App{
-		ClientID:     NewClientID(),
-		Name:         strings.TrimSpace(s.Name),
-		OwnerID:      s.OwnerID,
-		Public:       s.Public,
-		RedirectURIs: s.RedirectURIs,
-		Scopes:       protocol.NormalizeScopes(s.Scopes),
-		TokenTTL:     s.TokenTTL,
-		IDTokenAlg:   s.IDTokenAlg,
-		CreatedAt:    now,
-		UpdatedAt:    now,
+		ClientID:               NewClientID(),
+		Name:                   strings.TrimSpace(s.Name),
+		OwnerID:                s.OwnerID,
+		Public:                 s.Public,
+		RedirectURIs:           s.RedirectURIs,
+		Scopes:                 protocol.NormalizeScopes(s.Scopes),
+		TokenTTL:               s.TokenTTL,
+		IDTokenAlg:             s.IDTokenAlg,
+		RefreshTokens:          s.RefreshTokens,
+		PostLogoutRedirectURIs: s.PostLogoutRedirectURIs,
+		CreatedAt:              now,
+		UpdatedAt:              now,
 	}
 	if app.TokenTTL == 0 {
 		app.TokenTTL = protocol.DefaultAccessTokenTTL

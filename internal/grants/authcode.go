@@ -93,6 +93,7 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
 		App: *app, User: user, Scopes: ac.Scopes, Nonce: ac.Nonce, AuthTime: ac.AuthTime, CodeHash: hash,
+		Refresh: app.RefreshTokens,
 	})
 	if oerr != nil {
 		return nil, oerr

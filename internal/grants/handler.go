@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
 	"github.com/hubid/hubid/internal/store"
@@ -42,15 +43,18 @@ type Grant interface {
 	Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error)
 }
 
-// Handler serves POST /oauth/token.
+// Handler serves POST /oauth/token, and the revocation and introspection
+// endpoints, which share its client authentication.
 type Handler struct {
 	Store  store.Store
+	Issuer string
+	now    func() time.Time
 	grants map[string]Grant
 }
 
 // NewHandler returns a token endpoint serving the given grants.
-func NewHandler(st store.Store, gs ...Grant) *Handler {
-	h := &Handler{Store: st, grants: make(map[string]Grant, len(gs))}
+func NewHandler(st store.Store, issuer string, now func() time.Time, gs ...Grant) *Handler {
+	h := &Handler{Store: st, Issuer: issuer, now: now, grants: make(map[string]Grant, len(gs))}
 	for _, g := range gs {
 		h.grants[g.Type()] = g
 	}

@@ -12,8 +12,9 @@ import (
 
 // Token prefixes: HF's OAuth access tokens start with hf_oauth_.
 const (
-	PrefixAccessToken = "hf_oauth_"
-	PrefixUserToken   = "hf_"
+	PrefixAccessToken  = "hf_oauth_"
+	PrefixRefreshToken = "hf_oauth_refresh_"
+	PrefixUserToken    = "hf_"
 )
 
 // Signer signs ID tokens (internal/keys.Manager).
@@ -23,9 +24,10 @@ type Signer interface {
 
 // Minter makes the tokens every grant issues.
 type Minter struct {
-	Issuer string
-	Signer Signer
-	Now    func() time.Time
+	Issuer  string
+	Signer  Signer
+	Now     func() time.Time
+	Refresh RefreshLifetimes // zero fields take the defaults
 }
 
 // Issued is a minted response and the token rows to store with it.
@@ -42,6 +44,14 @@ type MintParams struct {
 	Nonce    string
 	AuthTime time.Time
 	CodeHash store.Digest
+	// Refresh asks for a refresh token as well. Family continues an
+	// existing refresh family (a rotation); the zero Family starts a new one.
+	Refresh bool
+	Family  Family
+	// RefreshScopes are the scopes of the refresh token when they differ
+	// from Scopes (a refresh that narrowed the access token's scopes keeps
+	// the refresh token's own, RFC 6749 §6).
+	RefreshScopes []string
 }
 
 // Mint makes an opaque access token and, when openid was granted, an ID
@@ -78,5 +88,63 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 		Hash: digest, Kind: store.KindAccess, UserID: p.User.ID, ClientID: p.App.ClientID,
 		Scopes: p.Scopes, CodeHash: p.CodeHash, CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
-	return &Issued{Response: resp, Rows: []store.Token{row}}, nil
+	issued := &Issued{Response: resp, Rows: []store.Token{row}}
+	if p.Refresh {
+		fam := p.Family
+		if fam.ID == "" {
+			fam = NewFamily(p.AuthTime, now.Add(m.lifetimes().Absolute))
+		}
+		scopes := p.RefreshScopes
+		if scopes == nil {
+			scopes = p.Scopes
+		}
+		refresh, rdigest := store.NewSecret(PrefixRefreshToken)
+		resp.RefreshToken = refresh
+		issued.Rows[0].FamilyID = fam.ID
+		issued.Rows = append(issued.Rows, store.Token{
+			Hash: rdigest, Kind: store.KindRefresh, UserID: p.User.ID, ClientID: p.App.ClientID,
+			Scopes: scopes, CodeHash: p.CodeHash, FamilyID: fam.ID, CreatedAt: now,
+			ExpiresAt: minTime(now.Add(m.lifetimes().Idle), fam.Expires),
+		})
+	}
+	return issued, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// RefreshLifetimes bound refresh-token families.
+type RefreshLifetimes struct {
+	// Absolute is how long a family lives from the login that started it
+	// (default 30 days): then the user signs in again.
+	Absolute time.Duration
+	// Idle is how long an unused refresh token stays valid (default 14
+	// days); each rotation starts it again, never past Absolute.
+	Idle time.Duration
+	// Grace is how long after a rotation the old refresh token still gets
+	// the same successor pair (default 10 s), so that a retried request or
+	// a second replica of a client does not sign the user out.
+	Grace time.Duration
+}
+
+// DefaultRefreshLifetimes are the defaults of RefreshLifetimes.
+var DefaultRefreshLifetimes = RefreshLifetimes{Absolute: 30 * 24 * time.Hour, Idle: 14 * 24 * time.Hour, Grace: 10 * time.Second}
+
+func (m *Minter) lifetimes() RefreshLifetimes {
+	l := m.Refresh
+	d := DefaultRefreshLifetimes
+	if l.Absolute <= 0 {
+		l.Absolute = d.Absolute
+	}
+	if l.Idle <= 0 {
+		l.Idle = d.Idle
+	}
+	if l.Grace <= 0 {
+		l.Grace = d.Grace
+	}
+	return l
 }

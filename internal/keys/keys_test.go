@@ -724,3 +724,35 @@ func TestJWKSGolden(t *testing.T) {
 		t.Errorf("JWKS shape (-%s +got):\n%s", golden, diff)
 	}
 }
+
+func TestVerify(t *testing.T) {
+	ctx := context.Background()
+	m, _, _ := newManager(t)
+	if err := m.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, alg := range Algorithms() {
+		tok, err := m.Sign(ctx, alg, map[string]string{"sub": "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Verify(ctx, tok)
+		if err != nil || string(got) != `{"sub":"x"}` {
+			t.Errorf("%s: Verify = %s, %v", alg, got, err)
+		}
+		if _, err := m.Verify(ctx, tok[:len(tok)-4]+"AAAA"); err == nil {
+			t.Errorf("%s: a tampered signature verified", alg)
+		}
+	}
+	other, _, _ := newManager(t)
+	if err := other.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	foreign, _ := other.Sign(ctx, "RS256", map[string]string{"sub": "x"})
+	if _, err := m.Verify(ctx, foreign); err == nil {
+		t.Error("a token signed by another key set verified")
+	}
+	if _, err := m.Verify(ctx, "not.a.jws"); err == nil {
+		t.Error("garbage verified")
+	}
+}

@@ -487,3 +487,34 @@ func stateRank(state string) int {
 	}
 	return 3
 }
+
+// maxVerifyLen bounds a token Verify will parse.
+const maxVerifyLen = 16 << 10
+
+// Verify checks a compact JWS signed by one of the published keys (active,
+// next or verify-only) with RS256 or ES256, and returns its payload. It
+// does not look at the claims: expiry and audience are the caller's
+// business (an id_token_hint may be expired).
+func (m *Manager) Verify(ctx context.Context, token string) ([]byte, error) {
+	if len(token) > maxVerifyLen {
+		return nil, fmt.Errorf("keys: token is longer than %d bytes", maxVerifyLen)
+	}
+	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, fmt.Errorf("keys: want one signature, got %d", len(jws.Signatures))
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	s, err := m.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range s.jwks {
+		if k.KeyID == kid {
+			return jws.Verify(k.Key)
+		}
+	}
+	return nil, fmt.Errorf("keys: no published key has kid %q", kid)
+}

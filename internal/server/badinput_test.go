@@ -921,9 +921,9 @@ func TestTokenBadInput(t *testing.T) {
 		{name: "malformed-form", raw: func(h *hub, code string) string { return tokenForm(h, code).Encode() + "&x=%zz" }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "not a valid form"},
 		{name: "missing-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("grant_type")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "grant_type is missing"},
 		{name: "unsupported-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("grant_type", "password")) }, basic: basicConf, status: 400, err: oidc.ErrUnsupportedGrantType, desc: `"password" is not supported`},
-		{name: "refresh-token-grant", form: func(h *hub, code string) url.Values {
+		{name: "refresh-with-a-code-as-token", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("grant_type", "refresh_token"), set("refresh_token", code))
-		}, basic: basicConf, status: 400, err: oidc.ErrUnsupportedGrantType},
+		}, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant},
 		{name: "repeated-grant-type", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("grant_type", "authorization_code", "authorization_code"))
 		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "parameter grant_type was given 2 times"},

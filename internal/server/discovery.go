@@ -18,6 +18,8 @@ func (s *Server) Discovery() oidc.Discovery {
 		TokenEndpoint:                     s.issuer + "/oauth/token",
 		UserinfoEndpoint:                  s.issuer + "/oauth/userinfo",
 		JWKSURI:                           s.issuer + "/oauth/jwks",
+		RevocationEndpoint:                s.issuer + "/oauth/revoke",
+		IntrospectionEndpoint:             s.issuer + "/oauth/introspect",
 		ResponseTypesSupported:            []string{oidc.ResponseTypeCode},
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               s.token.GrantTypes(),

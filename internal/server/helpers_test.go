@@ -73,7 +73,10 @@ var (
 	bobHash        string
 )
 
-func newHub(t *testing.T) *hub {
+func newHub(t *testing.T) *hub { return newHubWith(t, nil) }
+
+// newHubWith is newHub with a hook that adjusts the server configuration.
+func newHubWith(t *testing.T, configure func(*server.Config)) *hub {
 	t.Helper()
 	testHasherOnce.Do(func() {
 		testHasher = accounts.NewHasher(0)
@@ -99,9 +102,13 @@ func newHub(t *testing.T) *hub {
 
 	km := keys.New(db, h.clock.Now)
 	ensureTestKeys(t, db, km)
-	h.srv, err = server.New(ctx, server.Config{
+	cfg := server.Config{
 		Issuer: h.ts.URL, Store: db, Keys: km, Passwords: testHasher, Now: h.clock.Now, FailedLoginDelay: -1,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h.srv, err = server.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,8 @@ func (s *Server) routes() http.Handler {
 	api("/oauth/jwks", s.serveJWKS, "GET")
 	api("/oauth/token", s.token.ServeHTTP, "POST")
 	api("/oauth/userinfo", s.serveUserinfo, "GET", "POST")
+	api("/oauth/revoke", s.token.ServeRevoke, "POST")
+	api("/oauth/introspect", s.token.ServeIntrospect, "POST")
 	api("/api/whoami-v2", s.serveWhoami, "GET")
 	mux.Handle("PUT /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceSync))
 	mux.Handle("DELETE /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceDelete))

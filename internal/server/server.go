@@ -46,6 +46,9 @@ type Config struct {
 	// SpacesDomain is the domain Space hosts live under by default:
 	// {owner}-{name}.{SpacesDomain}. Default "localhost".
 	SpacesDomain string
+	// Refresh sets refresh-token lifetimes; zero fields take the defaults
+	// (30 days absolute, 14 days idle, 10 s grace).
+	Refresh grants.RefreshLifetimes
 	// FailedLoginDelay is added to every failed login (default 300 ms);
 	// negative disables it (tests).
 	FailedLoginDelay time.Duration
@@ -131,9 +134,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
-	minter := &grants.Minter{Issuer: s.issuer, Signer: s.keys, Now: s.now}
-	s.token = grants.NewHandler(s.store,
+	minter := &grants.Minter{Issuer: s.issuer, Signer: s.keys, Now: s.now, Refresh: cfg.Refresh}
+	s.token = grants.NewHandler(s.store, s.issuer, s.now,
 		grants.AuthorizationCode{Store: s.store, Minter: minter},
+		grants.RefreshToken{Store: s.store, Minter: minter},
 	)
 	s.handler = s.routes()
 	return s, nil

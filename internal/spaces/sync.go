@@ -149,6 +149,7 @@ func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOp
 		a.Name, a.OwnerID, a.SpaceHosts = want.Name, want.OwnerID, want.SpaceHosts
 		a.Scopes, a.TokenTTL, a.AuthorizedOrgs = want.Scopes, want.TokenTTL, want.AuthorizedOrgs
 		a.Disabled = false
+		a.RefreshTokens = true
 		res.Changed = !sameApp(before, *a)
 		if res.Changed {
 			a.UpdatedAt = now
@@ -216,13 +217,14 @@ func wantedApp(sp Space, md Metadata, ownerID string) store.App {
 		TokenTTL:       time.Duration(md.ExpirationMinutes()) * time.Minute,
 		AuthorizedOrgs: orgs,
 		IDTokenAlg:     oidc.AlgRS256,
+		RefreshTokens:  true,
 	}
 }
 
 func sameApp(a, b store.App) bool {
 	return a.Name == b.Name && a.OwnerID == b.OwnerID && slices.Equal(a.SpaceHosts, b.SpaceHosts) &&
 		slices.Equal(a.Scopes, b.Scopes) && a.TokenTTL == b.TokenTTL && slices.Equal(a.AuthorizedOrgs, b.AuthorizedOrgs) &&
-		a.Disabled == b.Disabled
+		a.Disabled == b.Disabled && a.RefreshTokens == b.RefreshTokens
 }
 
 // resolveOwner finds the Space owner, a user or an org.

@@ -14,8 +14,10 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrAlreadyExists: a row with that key (or unique name) exists.
 	ErrAlreadyExists = errors.New("store: already exists")
-	// ErrCodeUsed: the authorization code was redeemed before.
+	// ErrCodeUsed: the authorization code (or device code) was redeemed before.
 	ErrCodeUsed = errors.New("store: authorization code already used")
+	// ErrTokenRotated: the refresh token was exchanged for a successor before.
+	ErrTokenRotated = errors.New("store: refresh token already rotated")
 )
 
 // Digest is the SHA-256 of a secret (code, token, session id, client secret).
@@ -80,9 +82,15 @@ type App struct {
 	SpaceID        string
 	SpaceHosts     []string
 	AuthorizedOrgs []string // org names; if set only their members may sign in
-	Disabled       bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// RefreshTokens: the code flow issues refresh tokens (the device flow
+	// always does). On by default for Space apps.
+	RefreshTokens bool
+	// PostLogoutRedirectURIs are where RP-initiated logout may send the
+	// browser back to (Space apps: any URL on the Space's hosts as well).
+	PostLogoutRedirectURIs []string
+	Disabled               bool
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // Consent records that a user allowed an app a set of scopes.
@@ -119,14 +127,26 @@ const (
 
 // Token is an access, refresh or user access token.
 type Token struct {
-	Hash      Digest
-	Kind      string
-	UserID    string
-	ClientID  string // "" for user access tokens
-	Scopes    []string
-	Name      string // display name of a user access token
-	Role      string // "read" or "write" for user access tokens
-	CodeHash  Digest // the code it was issued from, zero otherwise
+	Hash     Digest
+	Kind     string
+	UserID   string
+	ClientID string // "" for user access tokens
+	Scopes   []string
+	Name     string // display name of a user access token
+	Role     string // "read" or "write" for user access tokens
+	CodeHash Digest // the code it was issued from, zero otherwise
+	// FamilyID groups a refresh token with its successors and the access
+	// tokens issued with them, so that reuse of a rotated refresh token
+	// revokes them all. "" outside refresh families.
+	FamilyID string
+	// RotatedAt is when a refresh token was exchanged for a successor; zero
+	// while it is current.
+	RotatedAt time.Time
+	// Successor holds, for a rotated refresh token, the successor response
+	// sealed with a key derived from this token's secret, so that a retry
+	// within the grace window can be answered with the same pair. Only the
+	// holder of the old token can open it.
+	Successor []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero = does not expire
 	RevokedAt time.Time // zero = live
@@ -135,9 +155,11 @@ type Token struct {
 // TokenFilter selects tokens to revoke. Empty fields match anything, but at
 // least one field must be set.
 type TokenFilter struct {
+	Hash     Digest
 	UserID   string
 	ClientID string
 	CodeHash Digest
+	FamilyID string
 }
 
 // Session is a browser session on the hub. The cookie holds an opaque id;
@@ -171,11 +193,37 @@ type SigningKey struct {
 // CodeRetention is how long a code is kept after it expires.
 const CodeRetention = 24 * time.Hour
 
+// Device code statuses.
+const (
+	DevicePending  = "pending"
+	DeviceApproved = "approved"
+	DeviceDenied   = "denied"
+)
+
+// DeviceCode is an RFC 8628 device authorization. The device code and the
+// user code are stored as digests (the user code normalized: uppercase,
+// without the dash).
+type DeviceCode struct {
+	Hash         Digest
+	UserCodeHash Digest
+	ClientID     string
+	Scopes       []string
+	Status       string
+	UserID       string // who approved or denied; "" while pending
+	AuthTime     time.Time
+	Interval     time.Duration // current polling interval (grows with slow_down)
+	LastPollAt   time.Time
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	UsedAt       time.Time // set when redeemed for tokens
+}
+
 // GCResult counts what GarbageCollect removed.
 type GCResult struct {
-	Codes    int64
-	Tokens   int64
-	Sessions int64
+	Codes       int64
+	Tokens      int64
+	Sessions    int64
+	DeviceCodes int64
 }
 
 // Store is everything hubid keeps. Implementations are safe for concurrent
@@ -227,8 +275,23 @@ type Store interface {
 	// RevokeTokens sets RevokedAt on every live token matching f and returns
 	// how many it revoked.
 	RevokeTokens(ctx context.Context, f TokenFilter, now time.Time) (int64, error)
+	// RotateRefresh exchanges the refresh token hash for its successors in
+	// one transaction: if the token is live and not yet rotated it sets
+	// RotatedAt to now and Successor to sealed, and inserts issued. If it
+	// was rotated before, it stores nothing and returns ErrTokenRotated with
+	// the stored row (whose Successor a retry within the grace window opens).
+	RotateRefresh(ctx context.Context, hash Digest, now time.Time, sealed []byte, issued []Token) (Token, error)
 	// ListTokens lists a user's tokens of one kind, newest first.
 	ListTokens(ctx context.Context, userID, kind string) ([]Token, error)
+
+	// Device codes (RFC 8628). RedeemDeviceCode marks an approved, unused
+	// code used and stores the issued tokens in one transaction; a code used
+	// before gives ErrCodeUsed and stores nothing.
+	CreateDeviceCode(ctx context.Context, d DeviceCode) error
+	DeviceCode(ctx context.Context, hash Digest) (DeviceCode, error)
+	DeviceCodeByUserCode(ctx context.Context, userCodeHash Digest) (DeviceCode, error)
+	UpdateDeviceCode(ctx context.Context, hash Digest, update func(*DeviceCode) error) error
+	RedeemDeviceCode(ctx context.Context, hash Digest, now time.Time, issued []Token) error
 
 	// Browser sessions.
 	CreateSession(ctx context.Context, s Session) error
@@ -245,7 +308,8 @@ type Store interface {
 	// same value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 
-	// GarbageCollect deletes tokens and sessions that expired before now, and
+	// GarbageCollect deletes tokens, sessions and device codes that expired
+	// before now, and
 	// codes that expired more than CodeRetention before now (kept that long
 	// so that a late replay still revokes what the code issued).
 	GarbageCollect(ctx context.Context, now time.Time) (GCResult, error)

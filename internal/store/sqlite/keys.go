@@ -161,6 +161,7 @@ func (db *DB) GarbageCollect(ctx context.Context, now time.Time) (store.GCResult
 		{"tokens", cut, &r.Tokens},
 		{"sessions", cut, &r.Sessions},
 		{"auth_codes", codeCut, &r.Codes},
+		{"device_codes", cut, &r.DeviceCodes},
 	} {
 		q := `DELETE FROM ` + job.table + ` WHERE hash IN (SELECT hash FROM ` + job.table +
 			` WHERE expires_at < ? LIMIT ` + fmt.Sprint(gcBatch) + `)`

@@ -222,7 +222,8 @@ func (db *DB) Close() error {
 var txQueries = []string{
 	qUserByID, qUpdateUser,
 	qAppByID, qUpdateApp,
-	qRedeemCode, qCodeExists, insertToken,
+	qRedeemCode, qCodeExists, insertToken, qRotateRefresh, qTokenByHash,
+	qDeviceByHash, qUpdateDevice, qRedeemDevice, qDeviceExists,
 	qKeys, qDeleteKeys, qInsertKey,
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -106,21 +107,35 @@ func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, 
 	return nil
 }
 
-const tokenCols = `hash, kind, user_id, client_id, scopes, name, role, code_hash, created_at, expires_at, revoked_at`
+const tokenCols = `hash, kind, user_id, client_id, scopes, name, role, code_hash, created_at, expires_at, revoked_at,
+	family_id, rotated_at, successor`
 
-const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 func scanToken(sc scanner) (store.Token, error) {
 	var t store.Token
 	err := sc.Scan(digestCol{&t.Hash}, &t.Kind, &t.UserID, nullStringCol{&t.ClientID}, listCol{&t.Scopes},
-		&t.Name, &t.Role, digestCol{&t.CodeHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt})
+		&t.Name, &t.Role, digestCol{&t.CodeHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt},
+		&t.FamilyID, timeCol{&t.RotatedAt}, &t.Successor)
+	if len(t.Successor) == 0 {
+		t.Successor = nil
+	}
 	return t, err
 }
 
 // tokenArgs returns t's columns in tokenCols order.
 func tokenArgs(e *enc, t *store.Token) []any {
 	return []any{t.Hash[:], t.Kind, t.UserID, nullString(t.ClientID), e.list(t.Scopes), t.Name, t.Role,
-		e.digest(t.CodeHash), e.time(t.CreatedAt), e.time(t.ExpiresAt), e.time(t.RevokedAt)}
+		e.digest(t.CodeHash), e.time(t.CreatedAt), e.time(t.ExpiresAt), e.time(t.RevokedAt),
+		t.FamilyID, e.time(t.RotatedAt), nullBytes(t.Successor)}
+}
+
+// nullBytes stores an empty byte slice as NULL.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // CreateToken implements store.Store. The user, and the client if set, must
@@ -178,6 +193,14 @@ func (db *DB) RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Ti
 		q.WriteString(` AND code_hash = ?`)
 		args = append(args, f.CodeHash[:])
 	}
+	if f.Hash != (store.Digest{}) {
+		q.WriteString(` AND hash = ?`)
+		args = append(args, f.Hash[:])
+	}
+	if f.FamilyID != "" {
+		q.WriteString(` AND family_id = ?`)
+		args = append(args, f.FamilyID)
+	}
 	res, err := db.exec(ctx, q.String(), args...)
 	if err != nil {
 		return 0, fail("revoke tokens", err)
@@ -187,6 +210,65 @@ func (db *DB) RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Ti
 		return 0, fail("revoke tokens", err)
 	}
 	return n, nil
+}
+
+const (
+	qRotateRefresh = `UPDATE tokens SET rotated_at = ?, successor = ?
+		WHERE hash = ? AND kind = 'refresh' AND rotated_at IS NULL AND revoked_at IS NULL`
+	qTokenByHash = `SELECT ` + tokenCols + ` FROM tokens WHERE hash = ?`
+)
+
+// RotateRefresh implements store.Store.
+func (db *DB) RotateRefresh(ctx context.Context, hash store.Digest, now time.Time, sealed []byte, issued []store.Token) (store.Token, error) {
+	if now.IsZero() {
+		return store.Token{}, errors.New("sqlite: rotate refresh: zero time")
+	}
+	var e enc
+	at := e.time(now)
+	rows := make([][]any, len(issued))
+	for i := range issued {
+		rows[i] = tokenArgs(&e, &issued[i])
+	}
+	if e.err != nil {
+		return store.Token{}, e.err
+	}
+	var old store.Token
+	err := db.write(ctx, func(t *tx) error {
+		res, err := t.exec(qRotateRefresh, at, nullBytes(sealed), hash[:])
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		row, err := t.queryRow(qTokenByHash, hash[:])
+		if err != nil {
+			return err
+		}
+		if old, err = scanToken(row); err != nil {
+			return notFound(err)
+		}
+		if n == 0 {
+			if old.Kind == store.KindRefresh && !old.RotatedAt.IsZero() {
+				return store.ErrTokenRotated
+			}
+			return fmt.Errorf("token is not a live refresh token: %w", store.ErrNotFound)
+		}
+		for _, args := range rows {
+			if _, err := t.exec(insertToken, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrTokenRotated) {
+		return old, err
+	}
+	if err != nil {
+		return store.Token{}, fail("rotate refresh", err)
+	}
+	return old, nil
 }
 
 // ListTokens implements store.Store: newest first, ties broken by hash.

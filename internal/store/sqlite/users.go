@@ -188,18 +188,18 @@ func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
 		return nil, fail("list orgs", err)
 	}
 	defer rows.Close()
-	var os []store.Org
+	var orgs []store.Org
 	for rows.Next() {
 		o, err := scanOrg(rows)
 		if err != nil {
 			return nil, fail("list orgs", err)
 		}
-		os = append(os, o)
+		orgs = append(orgs, o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fail("list orgs", err)
 	}
-	return os, nil
+	return orgs, nil
 }
 
 // SetMember implements store.Store. Setting a role on a user or org that

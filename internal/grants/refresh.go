@@ -1,0 +1,119 @@
+package grants
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// RefreshToken is the refresh_token grant (RFC 6749 §6) with rotation:
+// every refresh returns a new refresh token. Presenting an already rotated
+// token again within the grace window returns the very same successor pair
+// (a retry, or a second replica of the client); after the window it revokes
+// the whole family (RFC 9700 §4.14.2) and answers invalid_grant.
+type RefreshToken struct {
+	Store  store.Store
+	Minter *Minter
+}
+
+// Type implements Grant.
+func (RefreshToken) Type() string { return oidc.GrantRefreshToken }
+
+// Exchange implements Grant.
+func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error) {
+	raw := req.Form.Get("refresh_token")
+	if raw == "" {
+		return nil, oidc.InvalidRequest("refresh_token is missing")
+	}
+	if req.ClientID == "" {
+		return nil, oidc.InvalidRequest("client_id is missing: a refresh names its client (and confidential clients authenticate)")
+	}
+	if !req.Authenticated && !req.Client.Public {
+		return nil, oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body)")
+	}
+	hash := store.Hash(raw)
+	old, err := g.Store.Token(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (old.Kind != store.KindRefresh || old.ClientID != req.ClientID)) {
+		return nil, oidc.InvalidGrant("the refresh token is invalid; sign in again")
+	}
+	if err != nil {
+		return nil, oidc.ServerError(err)
+	}
+	now := g.Minter.Now()
+	life := g.Minter.lifetimes()
+	if !old.RevokedAt.IsZero() {
+		return nil, oidc.InvalidGrant("the refresh token was revoked; sign in again")
+	}
+	if !old.RotatedAt.IsZero() {
+		return g.reused(ctx, raw, old, now, life)
+	}
+	fam, ferr := ParseFamily(old.FamilyID)
+	if ferr != nil {
+		return nil, oidc.ServerError(ferr)
+	}
+	if !now.Before(old.ExpiresAt) || !now.Before(fam.Expires) {
+		return nil, oidc.InvalidGrant("the refresh token has expired; sign in again")
+	}
+	scopes := old.Scopes
+	if s := req.Form.Get("scope"); s != "" {
+		asked, perr := protocol.ParseScope(s)
+		if perr != nil {
+			return nil, perr
+		}
+		if scopes, perr = protocol.NarrowScopes(asked, old.Scopes); perr != nil {
+			return nil, perr
+		}
+	}
+	user, err := g.Store.User(ctx, old.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, oidc.InvalidGrant("the user of this refresh token no longer exists")
+	}
+	if err != nil {
+		return nil, oidc.ServerError(err)
+	}
+	issued, oerr := g.Minter.Mint(ctx, MintParams{
+		App: *req.Client, User: user, Scopes: scopes, AuthTime: fam.AuthTime,
+		Refresh: true, Family: fam, RefreshScopes: old.Scopes, CodeHash: old.CodeHash,
+	})
+	if oerr != nil {
+		return nil, oerr
+	}
+	sealed, err := sealSuccessor(raw, issued.Response)
+	if err != nil {
+		return nil, oidc.ServerError(err)
+	}
+	stored, err := g.Store.RotateRefresh(ctx, hash, now, sealed, issued.Rows)
+	switch {
+	case errors.Is(err, store.ErrTokenRotated):
+		// Another request rotated it first: answer as a reuse.
+		return g.reused(ctx, raw, stored, now, life)
+	case errors.Is(err, store.ErrNotFound):
+		return nil, oidc.InvalidGrant("the refresh token was revoked; sign in again")
+	case err != nil:
+		return nil, oidc.ServerError(err)
+	}
+	return issued.Response, nil
+}
+
+// reused answers a rotated refresh token presented again: the same
+// successor inside the grace window, family revocation after it.
+func (g RefreshToken) reused(ctx context.Context, raw string, old store.Token, now time.Time, life RefreshLifetimes) (*oidc.TokenResponse, *oidc.Error) {
+	if now.Sub(old.RotatedAt) <= life.Grace && len(old.Successor) > 0 {
+		resp, err := openSuccessor(raw, old.Successor)
+		if err == nil {
+			return resp, nil
+		}
+		slog.ErrorContext(ctx, "open the sealed successor of a rotated refresh token", "client_id", old.ClientID, "err", err)
+	}
+	n, err := g.Store.RevokeTokens(ctx, store.TokenFilter{FamilyID: old.FamilyID}, now)
+	if err != nil {
+		return nil, oidc.ServerError(err)
+	}
+	slog.WarnContext(ctx, "rotated refresh token reused after the grace window; revoked its family", "client_id", old.ClientID, "user_id", old.UserID, "revoked", n)
+	return nil, oidc.InvalidGrant("the refresh token was already used; for safety every token of this sign-in was revoked; sign in again")
+}

@@ -1,0 +1,131 @@
+package grants
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+// clientRequest runs the phases the token, revocation and introspection
+// endpoints share: form parsing and client authentication.
+func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (*Request, *oidc.Error) {
+	if r.URL.RawQuery != "" {
+		return nil, oidc.InvalidRequest("parameters go in the form body, not the URL")
+	}
+	form, err := httpx.ParseForm(w, r)
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{Form: form}
+	if err := h.authenticate(r, req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// ServeRevoke is POST /oauth/revoke (RFC 7009). Confidential clients
+// authenticate, public clients send client_id. Revoking a refresh token
+// revokes its whole family; revoking an access token revokes that token.
+// Unknown tokens, and tokens of another client, get 200 and change
+// nothing, so the endpoint tells no one whether a token exists.
+func (h *Handler) ServeRevoke(w http.ResponseWriter, r *http.Request) {
+	req, e := h.clientRequest(w, r)
+	if e == nil && req.ClientID == "" {
+		e = oidc.InvalidClient("client authentication is required: Basic, client_secret in the body, or client_id for a public client")
+	}
+	if e == nil && !req.Authenticated && !req.Client.Public {
+		e = oidc.InvalidClient("client authentication is required for this client")
+	}
+	if e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	raw := req.Form.Get("token")
+	if raw == "" {
+		httpx.WriteError(w, r, oidc.InvalidRequest("token is missing"))
+		return
+	}
+	if hint := req.Form.Get("token_type_hint"); hint != "" && hint != "access_token" && hint != "refresh_token" {
+		httpx.WriteError(w, r, oidc.NewError("unsupported_token_type", "token_type_hint must be access_token or refresh_token"))
+		return
+	}
+	t, err := h.Store.Token(r.Context(), store.Hash(raw))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	case t.ClientID != req.ClientID || t.Kind == store.KindUser:
+	default:
+		f := store.TokenFilter{Hash: t.Hash}
+		if t.Kind == store.KindRefresh && t.FamilyID != "" {
+			f = store.TokenFilter{FamilyID: t.FamilyID}
+		}
+		if _, err := h.Store.RevokeTokens(r.Context(), f, h.now()); err != nil {
+			httpx.WriteError(w, r, oidc.ServerError(err))
+			return
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// Introspection is the RFC 7662 answer.
+type Introspection struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Username  string `json:"username,omitempty"`
+	Sub       string `json:"sub,omitempty"`
+	Exp       int64  `json:"exp,omitempty"`
+	Iat       int64  `json:"iat,omitempty"`
+	TokenType string `json:"token_type,omitempty"`
+	Iss       string `json:"iss,omitempty"`
+}
+
+// ServeIntrospect is POST /oauth/introspect (RFC 7662) for resource
+// servers, which authenticate as confidential clients. It answers for
+// OAuth access and refresh tokens; anything unknown, expired or revoked is
+// {"active": false}.
+func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
+	req, e := h.clientRequest(w, r)
+	if e == nil && !req.Authenticated {
+		e = oidc.InvalidClient("introspection needs an authenticated confidential client (Basic or client_secret in the body)")
+	}
+	if e != nil {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	raw := req.Form.Get("token")
+	if raw == "" {
+		httpx.WriteError(w, r, oidc.InvalidRequest("token is missing"))
+		return
+	}
+	ans := Introspection{}
+	t, err := h.Store.Token(r.Context(), store.Hash(raw))
+	now := h.now()
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		httpx.WriteError(w, r, oidc.ServerError(err))
+		return
+	case t.Kind == store.KindUser, !t.RevokedAt.IsZero(), !t.RotatedAt.IsZero(), !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
+	default:
+		u, err := h.Store.User(r.Context(), t.UserID)
+		if err != nil {
+			break
+		}
+		ans = Introspection{
+			Active: true, Scope: strings.Join(t.Scopes, " "), ClientID: t.ClientID, Username: u.Username, Sub: u.ID,
+			Exp: t.ExpiresAt.Unix(), Iat: t.CreatedAt.Unix(), TokenType: "access_token", Iss: h.Issuer,
+		}
+		if t.Kind == store.KindRefresh {
+			ans.TokenType = "refresh_token"
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, ans)
+}
