@@ -2,9 +2,6 @@ package server
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -244,9 +241,7 @@ func (s *Server) remember(r *http.Request, userID, clientID string, granted []st
 // shows: a form posted for another session, app, redirect URI or scope set
 // is refused.
 func (s *Server) consentToken(sess *session, clientID, redirectURI string, scopes []string) string {
-	m := hmac.New(sha256.New, s.csrfKey)
-	fmt.Fprintf(m, "consent\x00%s\x00%s\x00%s\x00%s", hex.EncodeToString(sess.Hash[:]), clientID, redirectURI, protocol.JoinScopes(scopes))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return s.sessionMAC(sess, "consent", clientID, redirectURI, protocol.JoinScopes(scopes))
 }
 
 type consentPage struct {

@@ -20,6 +20,7 @@ func (s *Server) Discovery() oidc.Discovery {
 		JWKSURI:                           s.issuer + "/oauth/jwks",
 		RevocationEndpoint:                s.issuer + "/oauth/revoke",
 		IntrospectionEndpoint:             s.issuer + "/oauth/introspect",
+		EndSessionEndpoint:                s.issuer + "/oauth/logout",
 		ResponseTypesSupported:            []string{oidc.ResponseTypeCode},
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               s.token.GrantTypes(),

@@ -42,6 +42,11 @@ func (s *Server) routes() http.Handler {
 	page("GET /login", s.serveLoginPage)
 	form("POST /login", s.serveLogin)
 	page("GET /logout", s.serveLogoutPage)
+	// RP-initiated logout: an RP may POST here from its own origin, so no
+	// CrossOriginProtection; signing out needs a valid id_token_hint or the
+	// session-bound confirmation form.
+	page("GET /oauth/logout", s.serveLogoutEndpoint)
+	page("POST /oauth/logout", s.serveLogoutEndpoint)
 	form("POST /logout", s.serveLogout)
 	page("GET /{$}", s.serveHome)
 	// Other methods on a page get a 405 page, not the catch-all's 404.

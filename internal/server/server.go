@@ -20,6 +20,9 @@ type KeySet interface {
 	grants.Signer
 	// JWKSJSON returns the JSON Web Key Set document.
 	JWKSJSON(ctx context.Context) ([]byte, error)
+	// Verify checks a JWS signed by one of the published keys and returns
+	// its payload (id_token_hint at logout).
+	Verify(ctx context.Context, token string) ([]byte, error)
 }
 
 // Passwords checks passwords against stored hashes.
