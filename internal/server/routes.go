@@ -48,6 +48,8 @@ func (s *Server) routes() http.Handler {
 	page("GET /oauth/logout", s.serveLogoutEndpoint)
 	page("POST /oauth/logout", s.serveLogoutEndpoint)
 	form("POST /logout", s.serveLogout)
+	page("GET /settings/connected-applications", s.serveConnectedApps)
+	form("POST /settings/connected-applications/revoke", s.serveRevokeApp)
 	page("GET /{$}", s.serveHome)
 	// Other methods on a page get a 405 page, not the catch-all's 404.
 	for _, path := range []string{"/oauth/authorize", "/login", "/logout"} {

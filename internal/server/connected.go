@@ -1,0 +1,127 @@
+package server
+
+import (
+	"crypto/hmac"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
+)
+
+type connectedApp struct {
+	ClientID  string
+	Name      string
+	Space     string
+	Scopes    []oidc.ScopeInfo
+	GrantedAt string
+	LastUsed  string
+	Token     string // session-bound revoke token
+}
+
+type connectedPage struct {
+	Apps    []connectedApp
+	Revoked string
+}
+
+// requireSession returns the session, or sends the browser to the login
+// page and returns nil.
+func (s *Server) requireSession(w http.ResponseWriter, r *http.Request) *session {
+	sess, err := s.currentSession(r)
+	if err != nil {
+		s.internalError(w, r, err)
+		return nil
+	}
+	if sess == nil {
+		http.Redirect(w, r, "/login?"+url.Values{"next": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
+	}
+	return sess
+}
+
+// serveConnectedApps is GET /settings/connected-applications: the apps the
+// user authorized, with their scopes and last use, and a way to revoke each.
+func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
+	sess := s.requireSession(w, r)
+	if sess == nil {
+		return
+	}
+	consents, err := s.store.ListConsents(r.Context(), sess.UserID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	tokens, err := s.store.ListTokens(r.Context(), sess.UserID, store.KindAccess)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	lastUse := map[string]time.Time{}
+	for _, t := range tokens {
+		if t.CreatedAt.After(lastUse[t.ClientID]) {
+			lastUse[t.ClientID] = t.CreatedAt
+		}
+	}
+	p := connectedPage{Revoked: r.URL.Query().Get("revoked")}
+	for _, c := range consents {
+		app, err := s.store.App(r.Context(), c.ClientID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		ca := connectedApp{
+			ClientID: app.ClientID, Name: app.Name, Space: app.SpaceID,
+			GrantedAt: c.CreatedAt.UTC().Format("2006-01-02"), LastUsed: "never",
+			Token: s.sessionMAC(sess, "revoke-app", app.ClientID),
+		}
+		if t, ok := lastUse[app.ClientID]; ok {
+			ca.LastUsed = t.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		for _, sc := range c.Scopes {
+			ca.Scopes = append(ca.Scopes, oidc.ScopeInfo{Name: sc, Description: oidc.ScopeDescription(sc)})
+		}
+		p.Apps = append(p.Apps, ca)
+	}
+	sort.Slice(p.Apps, func(i, j int) bool { return p.Apps[i].Name < p.Apps[j].Name })
+	s.render(w, r, http.StatusOK, "connected.html", pageData{Title: "Connected applications", User: sess.User.Username, Body: p})
+}
+
+// serveRevokeApp is POST /settings/connected-applications/revoke: forget
+// the consent and revoke every token the app holds for the user.
+func (s *Server) serveRevokeApp(w http.ResponseWriter, r *http.Request) {
+	sess := s.requireSession(w, r)
+	if sess == nil {
+		return
+	}
+	form, perr := httpx.ParseForm(w, r)
+	if perr != nil {
+		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
+		return
+	}
+	clientID := form.Get("client_id")
+	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, "revoke-app", clientID))) {
+		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
+		return
+	}
+	if err := s.store.DeleteConsent(r.Context(), sess.UserID, clientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	n, err := s.store.RevokeTokens(r.Context(), store.TokenFilter{UserID: sess.UserID, ClientID: clientID}, s.now())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	name := clientID
+	if app, err := s.store.App(r.Context(), clientID); err == nil {
+		name = app.Name
+	}
+	s.log.InfoContext(r.Context(), "app access revoked by user", "user_id", sess.UserID, "client_id", clientID, "tokens", n)
+	http.Redirect(w, r, "/settings/connected-applications?"+url.Values{"revoked": {name}}.Encode(), http.StatusSeeOther)
+}
