@@ -140,20 +140,23 @@ type Token struct {
 	// revokes them all. "" outside refresh families.
 	FamilyID string
 	// RotatedAt is when a refresh token was exchanged for a successor; zero
-	// while it is current.
+	// while it is current. A rotated token is still live (RevokedAt zero)
+	// until revoked.
 	RotatedAt time.Time
 	// Successor holds, for a rotated refresh token, the successor response
 	// sealed with a key derived from this token's secret, so that a retry
 	// within the grace window can be answered with the same pair. Only the
-	// holder of the old token can open it.
+	// holder of the old token can open it. nil when there is none: an empty
+	// Successor is stored as none and read back as nil.
 	Successor []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero = does not expire
 	RevokedAt time.Time // zero = live
 }
 
-// TokenFilter selects tokens to revoke. Empty fields match anything, but at
-// least one field must be set.
+// TokenFilter selects tokens to revoke. Zero fields match anything; a token
+// matches when it matches every field that is set (the fields AND together).
+// At least one field must be set.
 type TokenFilter struct {
 	Hash     Digest
 	UserID   string
@@ -246,7 +249,8 @@ type Store interface {
 	// Memberships lists the user's orgs ordered by org name.
 	Memberships(ctx context.Context, userID string) ([]Membership, error)
 
-	// Apps. DeleteApp also removes its consents, codes and tokens.
+	// Apps. DeleteApp also removes its consents, codes, device codes and
+	// tokens.
 	CreateApp(ctx context.Context, a App) error
 	App(ctx context.Context, clientID string) (App, error)
 	UpdateApp(ctx context.Context, clientID string, update func(*App) error) error
@@ -276,17 +280,27 @@ type Store interface {
 	// how many it revoked.
 	RevokeTokens(ctx context.Context, f TokenFilter, now time.Time) (int64, error)
 	// RotateRefresh exchanges the refresh token hash for its successors in
-	// one transaction: if the token is live and not yet rotated it sets
-	// RotatedAt to now and Successor to sealed, and inserts issued. If it
-	// was rotated before, it stores nothing and returns ErrTokenRotated with
-	// the stored row (whose Successor a retry within the grace window opens).
+	// one transaction: if the token is a refresh token that is neither
+	// revoked nor rotated it sets RotatedAt to now and Successor to sealed,
+	// inserts issued, and returns the token as now stored. If it was
+	// rotated before (revoked since or not: the caller checks RevokedAt),
+	// it stores nothing and returns ErrTokenRotated with the stored row
+	// (whose Successor a retry within the grace window opens). Otherwise
+	// it stores nothing and returns another error: ErrNotFound for an
+	// unknown hash. Of concurrent calls for one token exactly one succeeds.
+	// It does not look at ExpiresAt: the caller checked it.
 	RotateRefresh(ctx context.Context, hash Digest, now time.Time, sealed []byte, issued []Token) (Token, error)
 	// ListTokens lists a user's tokens of one kind, newest first.
 	ListTokens(ctx context.Context, userID, kind string) ([]Token, error)
 
-	// Device codes (RFC 8628). RedeemDeviceCode marks an approved, unused
-	// code used and stores the issued tokens in one transaction; a code used
-	// before gives ErrCodeUsed and stores nothing.
+	// Device codes (RFC 8628). Hash and UserCodeHash are each unique: a
+	// second code with either is ErrAlreadyExists. UpdateDeviceCode stores
+	// what update leaves, in one transaction; update must not change Hash.
+	// RedeemDeviceCode marks an approved, unused code used (UsedAt = now)
+	// and stores the issued tokens in one transaction. On any error it
+	// stores nothing: ErrNotFound for an unknown code, ErrCodeUsed for a
+	// code used before, and another error for a code that is not approved
+	// (the caller checks Status first). It does not look at ExpiresAt.
 	CreateDeviceCode(ctx context.Context, d DeviceCode) error
 	DeviceCode(ctx context.Context, hash Digest) (DeviceCode, error)
 	DeviceCodeByUserCode(ctx context.Context, userCodeHash Digest) (DeviceCode, error)
@@ -309,9 +323,9 @@ type Store interface {
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 
 	// GarbageCollect deletes tokens, sessions and device codes that expired
-	// before now, and
-	// codes that expired more than CodeRetention before now (kept that long
-	// so that a late replay still revokes what the code issued).
+	// before now, and authorization codes that expired more than
+	// CodeRetention before now (kept that long so that a late replay still
+	// revokes what the code issued).
 	GarbageCollect(ctx context.Context, now time.Time) (GCResult, error)
 
 	Close() error

@@ -31,14 +31,15 @@
 //     are the same thing: both are read back as nil. Strings must be valid
 //     UTF-8.
 //   - Token.ClientID "" (user access tokens) is NULL.
+//   - An empty Token.Successor is NULL, read back as nil.
 //
 // # Conventions the conformance suite checks
 //
 //   - Delete* return store.ErrNotFound when there was nothing to delete.
 //   - Rows that refer to a user, org or app (memberships, consents, codes,
-//     tokens, sessions) can only be created while it exists; otherwise the
-//     error is store.ErrNotFound. Deleting a user or an app deletes what
-//     refers to it; a user's codes go with the user too.
+//     device codes, tokens, sessions) can only be created while it exists;
+//     otherwise the error is store.ErrNotFound. Deleting a user or an app
+//     deletes what refers to it; a user's codes go with the user too.
 //   - Usernames and org names are unique ignoring ASCII case.
 //   - A Space has at most one app: a second app with the same SpaceID is
 //     store.ErrAlreadyExists.

@@ -198,7 +198,9 @@ func (db *DB) RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Ti
 		args = append(args, f.Hash[:])
 	}
 	if f.FamilyID != "" {
-		q.WriteString(` AND family_id = ?`)
+		// The second condition lets SQLite use the partial index
+		// tokens_family; without it, revoking a family scans every token.
+		q.WriteString(` AND family_id = ? AND family_id <> ''`)
 		args = append(args, f.FamilyID)
 	}
 	res, err := db.exec(ctx, q.String(), args...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens/List", s.tokensList},
 		{"Tokens/Revoke", s.tokensRevoke},
 		{"Tokens/RevokeEmptyFilter", s.tokensRevokeEmptyFilter},
+		{"Tokens/Rotate", s.tokensRotate},
+		{"Tokens/RotateErrors", s.tokensRotateErrors},
+		{"Tokens/RotateAtomic", s.tokensRotateAtomic},
+		{"Tokens/RotateConcurrent", s.tokensRotateConcurrent},
+		{"DeviceCodes/RoundTrip", s.devicesRoundTrip},
+		{"DeviceCodes/Errors", s.devicesErrors},
+		{"DeviceCodes/Update", s.devicesUpdate},
+		{"DeviceCodes/Redeem", s.devicesRedeem},
+		{"DeviceCodes/RedeemAtomic", s.devicesRedeemAtomic},
+		{"DeviceCodes/RedeemConcurrent", s.devicesRedeemConcurrent},
 		{"Sessions", s.sessions},
 		{"Keys", s.keys},
 		{"Keys/Concurrent", s.keysConcurrent},
@@ -119,19 +130,21 @@ func org(id, name string) store.Org {
 
 func app(n int) store.App {
 	return store.App{
-		ClientID:       fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
-		Name:           fmt.Sprintf("App %d", n),
-		OwnerID:        "a11ce0000000000000000001",
-		SecretHash:     store.Hash(fmt.Sprintf("secret-%d", n)),
-		RedirectURIs:   []string{"https://app.example/callback", "http://localhost:3000/cb"},
-		Scopes:         []string{"openid", "profile", "email", "read-repos"},
-		TokenTTL:       8 * time.Hour,
-		IDTokenAlg:     "RS256",
-		SpaceID:        fmt.Sprintf("alice/space-%d", n),
-		SpaceHosts:     []string{fmt.Sprintf("alice-space-%d.hf.space", n)},
-		AuthorizedOrgs: []string{"acme", "zeta"},
-		CreatedAt:      at(3 * time.Hour),
-		UpdatedAt:      at(4 * time.Hour).In(cet),
+		ClientID:               fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
+		Name:                   fmt.Sprintf("App %d", n),
+		OwnerID:                "a11ce0000000000000000001",
+		SecretHash:             store.Hash(fmt.Sprintf("secret-%d", n)),
+		RedirectURIs:           []string{"https://app.example/callback", "http://localhost:3000/cb"},
+		Scopes:                 []string{"openid", "profile", "email", "read-repos"},
+		TokenTTL:               8 * time.Hour,
+		IDTokenAlg:             "RS256",
+		SpaceID:                fmt.Sprintf("alice/space-%d", n),
+		SpaceHosts:             []string{fmt.Sprintf("alice-space-%d.hf.space", n)},
+		AuthorizedOrgs:         []string{"acme", "zeta"},
+		RefreshTokens:          true,
+		PostLogoutRedirectURIs: []string{"https://app.example/signed-out", "http://localhost:3000/"},
+		CreatedAt:              at(3 * time.Hour),
+		UpdatedAt:              at(4 * time.Hour).In(cet),
 	}
 }
 
@@ -156,6 +169,30 @@ func userToken(secret string, u store.User, created time.Time) store.Token {
 		Hash: store.Hash(secret), Kind: store.KindUser, UserID: u.ID, Name: "laptop " + secret,
 		Role: "write", CreatedAt: created,
 	}
+}
+
+// refreshToken is a live refresh token of family, not yet rotated.
+func refreshToken(secret, family string, a store.App, u store.User) store.Token {
+	return store.Token{
+		Hash: store.Hash(secret), Kind: store.KindRefresh, UserID: u.ID, ClientID: a.ClientID,
+		Scopes: []string{"openid", "profile"}, FamilyID: family, CreatedAt: t0, ExpiresAt: at(30 * 24 * time.Hour),
+	}
+}
+
+// deviceCode is a pending device authorization; userCode is the normalized
+// user code.
+func deviceCode(secret, userCode string, a store.App) store.DeviceCode {
+	return store.DeviceCode{
+		Hash: store.Hash(secret), UserCodeHash: store.Hash(userCode), ClientID: a.ClientID,
+		Scopes: []string{"openid", "profile"}, Status: store.DevicePending, Interval: 5 * time.Second,
+		CreatedAt: t0, ExpiresAt: at(15 * time.Minute),
+	}
+}
+
+// approved returns d as u approved it.
+func approved(d store.DeviceCode, u store.User) store.DeviceCode {
+	d.Status, d.UserID, d.AuthTime = store.DeviceApproved, u.ID, at(time.Minute)
+	return d
 }
 
 func session(secret string, u store.User) store.Session {
@@ -489,7 +526,8 @@ func (x suite) appsLists(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	awkward := []string{"", `say "hi"`, `a","b`, `back\slash`, "<b>&amp;</b>", "a b\tc\nd", "héllo, wörld ✓", "[]", "null"}
 	for i, l := range [][]string{nil, {}, {"one"}, {""}, awkward} {
-		a := store.App{ClientID: fmt.Sprintf("lists-%d", i), RedirectURIs: l, Scopes: l, SpaceHosts: l, AuthorizedOrgs: l}
+		a := store.App{ClientID: fmt.Sprintf("lists-%d", i), RedirectURIs: l, Scopes: l, SpaceHosts: l, AuthorizedOrgs: l,
+			PostLogoutRedirectURIs: l}
 		must(t, s.CreateApp(ctx, a))
 		got, err := s.App(ctx, a.ClientID)
 		must(t, err)
@@ -548,6 +586,8 @@ func (x suite) appsUpdate(t *testing.T) {
 	want.SecretHash = store.Digest{}
 	want.Public = true
 	want.SpaceID = "alice/moved"
+	want.RefreshTokens = false
+	want.PostLogoutRedirectURIs = []string{"https://new.example/bye"}
 	want.UpdatedAt = at(5 * time.Hour)
 	must(t, s.UpdateApp(ctx, a.ClientID, func(p *store.App) error {
 		diff(t, "updater input", a, *p)
@@ -599,6 +639,7 @@ func (x suite) appsDeleteCascades(t *testing.T) {
 			must(t, s.PutConsent(ctx, store.Consent{UserID: u.ID, ClientID: p.ClientID, Scopes: []string{"openid"}}))
 			must(t, s.CreateCode(ctx, code("code "+key, p, u)))
 			must(t, s.CreateToken(ctx, accessToken("at "+key, p, u)))
+			must(t, s.CreateDeviceCode(ctx, approved(deviceCode("device "+key, "user code "+key, p), u)))
 		}
 	}
 	ut := userToken("ut", a, t0)
@@ -618,6 +659,14 @@ func (x suite) appsDeleteCascades(t *testing.T) {
 				"Consent": func() error { _, err := s.Consent(ctx, u.ID, p.ClientID); return err }(),
 				"Code":    func() error { _, err := s.Code(ctx, store.Hash("code "+key)); return err }(),
 				"Token":   func() error { _, err := s.Token(ctx, store.Hash("at "+key)); return err }(),
+				"DeviceCode": func() error {
+					_, err := s.DeviceCode(ctx, store.Hash("device "+key))
+					return err
+				}(),
+				"DeviceCodeByUserCode": func() error {
+					_, err := s.DeviceCodeByUserCode(ctx, store.Hash("user code "+key))
+					return err
+				}(),
 			} {
 				if gone && !errors.Is(err, store.ErrNotFound) {
 					t.Errorf("%s %s of deleted app: error %v, want ErrNotFound", what, key, err)
@@ -860,14 +909,38 @@ func (x suite) tokensRoundTrip(t *testing.T) {
 	user := userToken("hf_user", a, t0)
 	user.Scopes = []string{"inference-api"}
 	bare := store.Token{Hash: store.Hash("bare"), Kind: store.KindUser, UserID: a.ID}
-	for _, tok := range []store.Token{access, refresh, user, bare} {
+	current := refreshToken("current", "family-1", p, a)
+	rotated := refreshToken("rotated", "family-1", p, a)
+	rotated.RotatedAt = at(time.Minute).In(cet)
+	rotated.Successor = []byte{0, 1, 2, 0x7f, 0x80, 0xfe, 0xff, 0}
+	familyAccess := accessToken("family access", p, a)
+	familyAccess.FamilyID = "family-1"
+	for _, tok := range []store.Token{access, refresh, user, bare, current, rotated, familyAccess} {
 		must(t, s.CreateToken(ctx, tok))
 		got, err := s.Token(ctx, tok.Hash)
 		must(t, err)
 		diff(t, "Token "+tok.Kind, tok, got)
 	}
+	list, err := s.ListTokens(ctx, a.ID, store.KindRefresh)
+	must(t, err)
+	diff(t, "ListTokens refresh", []store.Token{current, rotated}, list,
+		cmpopts.SortSlices(func(x, y store.Token) bool { return bytes.Compare(x.Hash[:], y.Hash[:]) < 0 }))
+
+	// No successor, nil or empty, reads back as nil (not merely empty).
+	for i, none := range [][]byte{nil, {}} {
+		tok := refreshToken(fmt.Sprintf("no successor %d", i), "family-2", p, a)
+		tok.RotatedAt, tok.Successor = at(time.Minute), none
+		must(t, s.CreateToken(ctx, tok))
+		got, err := s.Token(ctx, tok.Hash)
+		must(t, err)
+		diff(t, "Token without successor", tok, got)
+		if got.Successor != nil {
+			t.Errorf("Successor %#v read back as %#v, want nil", none, got.Successor)
+		}
+	}
+
 	wantErr(t, "CreateToken again", s.CreateToken(ctx, access), store.ErrAlreadyExists)
-	_, err := s.Token(ctx, store.Hash("nope"))
+	_, err = s.Token(ctx, store.Hash("nope"))
 	wantErr(t, "Token unknown", err, store.ErrNotFound)
 	orphan := accessToken("orphan", p, a)
 	orphan.UserID = "nobody"
@@ -904,13 +977,28 @@ func (x suite) tokensRevoke(t *testing.T) {
 		f    store.TokenFilter
 		want []string // secrets of the tokens revoked now
 	}{
-		{"user", store.TokenFilter{UserID: "a11ce0000000000000000001"}, []string{"a1", "a2", "u1"}},
-		{"client", store.TokenFilter{ClientID: app(1).ClientID}, []string{"a1", "b1"}},
+		{"user", store.TokenFilter{UserID: "a11ce0000000000000000001"}, []string{"a1", "a2", "u1", "f0", "f1"}},
+		{"client", store.TokenFilter{ClientID: app(1).ClientID}, []string{"a1", "b1", "f0", "f1"}},
 		{"code", store.TokenFilter{CodeHash: c1}, []string{"a1"}},
-		{"user and client", store.TokenFilter{UserID: "a11ce0000000000000000001", ClientID: app(1).ClientID}, []string{"a1"}},
+		{"user and client", store.TokenFilter{UserID: "a11ce0000000000000000001", ClientID: app(1).ClientID}, []string{"a1", "f0", "f1"}},
 		{"client and code", store.TokenFilter{ClientID: app(1).ClientID, CodeHash: c2}, []string{"b1"}},
 		{"all three, no match", store.TokenFilter{UserID: "b0b000000000000000000002", ClientID: app(2).ClientID, CodeHash: c1}, nil},
 		{"unknown user", store.TokenFilter{UserID: "nobody"}, nil},
+		{"hash", store.TokenFilter{Hash: store.Hash("b1")}, []string{"b1"}},
+		{"hash of a rotated token", store.TokenFilter{Hash: store.Hash("f0")}, []string{"f0"}},
+		{"hash of a revoked token", store.TokenFilter{Hash: store.Hash("r0")}, nil},
+		{"unknown hash", store.TokenFilter{Hash: store.Hash("nope")}, nil},
+		// A family's rotated refresh tokens are live until revoked: reuse
+		// detection revokes them with the rest.
+		{"family", store.TokenFilter{FamilyID: "family-1"}, []string{"a1", "f0", "f1"}},
+		{"other family", store.TokenFilter{FamilyID: "family-2"}, []string{"a2"}},
+		{"unknown family", store.TokenFilter{FamilyID: "family-9"}, nil},
+		{"hash and family", store.TokenFilter{Hash: store.Hash("a1"), FamilyID: "family-1"}, []string{"a1"}},
+		{"hash and other family", store.TokenFilter{Hash: store.Hash("a1"), FamilyID: "family-2"}, nil},
+		{"hash and other user", store.TokenFilter{Hash: store.Hash("a1"), UserID: "b0b000000000000000000002"}, nil},
+		{"family and client", store.TokenFilter{FamilyID: "family-2", ClientID: app(2).ClientID}, []string{"a2"}},
+		{"family and other client", store.TokenFilter{FamilyID: "family-1", ClientID: app(2).ClientID}, nil},
+		{"family and code", store.TokenFilter{FamilyID: "family-1", CodeHash: c1}, []string{"a1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, ctx := x.open(t), t.Context()
@@ -919,14 +1007,20 @@ func (x suite) tokensRevoke(t *testing.T) {
 			must(t, s.CreateApp(ctx, p2))
 			a1 := accessToken("a1", p1, a)
 			a1.CodeHash = c1
+			a1.FamilyID = "family-1"
 			a2 := accessToken("a2", p2, a)
+			a2.FamilyID = "family-2"
 			b1 := accessToken("b1", p1, b)
 			b1.CodeHash = c2
 			u1 := userToken("u1", a, t0)
 			r0 := accessToken("r0", p1, a) // revoked before: not counted, not changed
 			r0.CodeHash = c1
 			r0.RevokedAt = earlier
-			all := map[string]store.Token{"a1": a1, "a2": a2, "b1": b1, "u1": u1, "r0": r0}
+			r0.FamilyID = "family-1"
+			f0 := refreshToken("f0", "family-1", p1, a) // rotated, still live
+			f0.RotatedAt, f0.Successor = at(-time.Minute), []byte("sealed f1")
+			f1 := refreshToken("f1", "family-1", p1, a)
+			all := map[string]store.Token{"a1": a1, "a2": a2, "b1": b1, "u1": u1, "r0": r0, "f0": f0, "f1": f1}
 			for _, tok := range all {
 				must(t, s.CreateToken(ctx, tok))
 			}
@@ -960,6 +1054,491 @@ func (x suite) tokensRevokeEmptyFilter(t *testing.T) {
 	got, err := s.Token(ctx, tok.Hash)
 	must(t, err)
 	diff(t, "token after refused RevokeTokens", tok, got)
+}
+
+// familyPair is what one rotation in family issues: an access token and the
+// successor refresh token, named after n.
+func familyPair(n, family string, a store.App, u store.User) []store.Token {
+	access := accessToken("at-"+n, a, u)
+	access.FamilyID = family
+	return []store.Token{access, refreshToken("rt-"+n, family, a, u)}
+}
+
+// wantTokens checks that each token is stored exactly as given.
+func wantTokens(t *testing.T, s store.Store, what string, toks []store.Token) {
+	t.Helper()
+	for _, tok := range toks {
+		got, err := s.Token(t.Context(), tok.Hash)
+		if err != nil {
+			t.Errorf("%s: token %s: %v", what, tok.Kind, err)
+			continue
+		}
+		diff(t, what+": token "+tok.Kind, tok, got)
+	}
+}
+
+// wantNoTokens checks that none of the tokens was stored.
+func wantNoTokens(t *testing.T, s store.Store, what string, toks []store.Token) {
+	t.Helper()
+	for _, tok := range toks {
+		_, err := s.Token(t.Context(), tok.Hash)
+		wantErr(t, what+": token "+tok.Kind+" stored", err, store.ErrNotFound)
+	}
+}
+
+func (x suite) tokensRotate(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	const family = "family-1"
+	rt0 := refreshToken("rt-0", family, p, a)
+	must(t, s.CreateToken(ctx, rt0))
+
+	// The first rotation marks the token and stores its successors; it
+	// returns the token as now stored.
+	now := at(time.Hour)
+	sealed := []byte("sealed successor\x00\xff")
+	issued := familyPair("1", family, p, a)
+	got, err := s.RotateRefresh(ctx, rt0.Hash, now, sealed, issued)
+	must(t, err)
+	want := rt0
+	want.RotatedAt, want.Successor = now, sealed
+	diff(t, "RotateRefresh result", want, got)
+	wantTokens(t, s, "after RotateRefresh", append([]store.Token{want}, issued...))
+
+	// A retry stores nothing and returns the row as the first rotation left it.
+	retry := familyPair("retry", family, p, a)
+	got, err = s.RotateRefresh(ctx, rt0.Hash, at(2*time.Hour), []byte("other sealed successor"), retry)
+	wantErr(t, "RotateRefresh again", err, store.ErrTokenRotated)
+	diff(t, "RotateRefresh again: returned row", want, got)
+	wantNoTokens(t, s, "RotateRefresh again", retry)
+	wantTokens(t, s, "after RotateRefresh again", append([]store.Token{want}, issued...))
+
+	// The successor rotates in turn; with no sealed response and no tokens.
+	rt1 := issued[1]
+	got, err = s.RotateRefresh(ctx, rt1.Hash, at(3*time.Hour), nil, nil)
+	must(t, err)
+	want1 := rt1
+	want1.RotatedAt = at(3 * time.Hour)
+	diff(t, "RotateRefresh of the successor", want1, got)
+	got, err = s.RotateRefresh(ctx, rt1.Hash, at(4*time.Hour), []byte("sealed"), nil)
+	wantErr(t, "RotateRefresh of the successor again", err, store.ErrTokenRotated)
+	diff(t, "RotateRefresh of the successor again: returned row", want1, got)
+	if got.Successor != nil {
+		t.Errorf("Successor of a token rotated without one = %#v, want nil", got.Successor)
+	}
+
+	// Reuse detection revokes the family, rotated tokens included. A rotated
+	// token stays ErrTokenRotated once revoked; the row shows RevokedAt.
+	n, err := s.RevokeTokens(ctx, store.TokenFilter{FamilyID: family}, at(5*time.Hour))
+	must(t, err)
+	if n != 3 {
+		t.Errorf("RevokeTokens of the family revoked %d tokens, want 3", n)
+	}
+	want.RevokedAt = at(5 * time.Hour)
+	late := familyPair("late", family, p, a)
+	got, err = s.RotateRefresh(ctx, rt0.Hash, at(6*time.Hour), []byte("late"), late)
+	wantErr(t, "RotateRefresh of a rotated, revoked token", err, store.ErrTokenRotated)
+	diff(t, "RotateRefresh of a rotated, revoked token: returned row", want, got)
+	wantNoTokens(t, s, "RotateRefresh of a rotated, revoked token", late)
+
+	// ExpiresAt is the caller's to check, as for codes.
+	expired := refreshToken("expired", "family-2", p, a)
+	expired.ExpiresAt = at(-time.Hour)
+	must(t, s.CreateToken(ctx, expired))
+	got, err = s.RotateRefresh(ctx, expired.Hash, now, sealed, nil)
+	must(t, err)
+	expired.RotatedAt, expired.Successor = now, sealed
+	diff(t, "RotateRefresh of an expired token", expired, got)
+}
+
+func (x suite) tokensRotateErrors(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	revoked := refreshToken("revoked", "family-r", p, a)
+	revoked.RevokedAt = at(-time.Minute)
+	access := accessToken("access", p, a)
+	access.FamilyID = "family-a"
+	user := userToken("user", a, t0)
+	existing := []store.Token{revoked, access, user}
+	for _, tok := range existing {
+		must(t, s.CreateToken(ctx, tok))
+	}
+	for _, tc := range []struct {
+		name string
+		hash store.Digest
+		want error // nil: any error but ErrTokenRotated
+	}{
+		{"unknown token", store.Hash("nope"), store.ErrNotFound},
+		{"revoked refresh token", revoked.Hash, nil},
+		{"access token", access.Hash, nil},
+		{"user token", user.Hash, nil},
+	} {
+		issued := familyPair(tc.name, "family-x", p, a)
+		_, err := s.RotateRefresh(ctx, tc.hash, t0, []byte("sealed"), issued)
+		if err == nil || errors.Is(err, store.ErrTokenRotated) || tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: RotateRefresh error %v, want %v (any error but ErrTokenRotated if nil)", tc.name, err, tc.want)
+		}
+		wantNoTokens(t, s, tc.name, issued)
+	}
+	wantTokens(t, s, "after failed rotations", existing)
+	_, err := s.Token(ctx, store.Hash("nope"))
+	wantErr(t, "unknown token after RotateRefresh", err, store.ErrNotFound)
+}
+
+func (x suite) tokensRotateAtomic(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	existing := accessToken("existing", p, a)
+	must(t, s.CreateToken(ctx, existing))
+	orphan := accessToken("orphan", p, a)
+	orphan.UserID = "nobody"
+	for _, tc := range []struct {
+		name string
+		bad  store.Token
+	}{
+		{"duplicate token", existing},
+		{"token of unknown user", orphan},
+	} {
+		rt := refreshToken("rt "+tc.name, "family "+tc.name, p, a)
+		must(t, s.CreateToken(ctx, rt))
+		good := refreshToken("good "+tc.name, rt.FamilyID, p, a)
+		_, err := s.RotateRefresh(ctx, rt.Hash, at(time.Minute), []byte("sealed"), []store.Token{good, tc.bad})
+		if err == nil || errors.Is(err, store.ErrTokenRotated) {
+			t.Errorf("%s: RotateRefresh error %v, want an error but ErrTokenRotated", tc.name, err)
+		}
+		wantTokens(t, s, tc.name+": after failed RotateRefresh", []store.Token{rt, existing})
+		wantNoTokens(t, s, tc.name+": after failed RotateRefresh", []store.Token{good})
+		// The token is still current.
+		_, err = s.RotateRefresh(ctx, rt.Hash, at(2*time.Minute), []byte("sealed"), []store.Token{good})
+		must(t, err)
+	}
+}
+
+func (x suite) tokensRotateConcurrent(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	const family = "family-1"
+	rt := refreshToken("rt", family, p, a)
+	must(t, s.CreateToken(ctx, rt))
+	const n = 20
+	sealed := func(i int) []byte { return fmt.Appendf(nil, "sealed successor %d", i) }
+	issued := func(i int) []store.Token { return familyPair(fmt.Sprint(i), family, p, a) }
+	rows := make([]store.Token, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			rows[i], errs[i] = s.RotateRefresh(ctx, rt.Hash, at(time.Duration(i+1)*time.Second), sealed(i), issued(i))
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("rotators %d and %d both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrTokenRotated):
+			t.Errorf("rotator %d: error %v, want ErrTokenRotated", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no rotator succeeded")
+	}
+	want := rt
+	want.RotatedAt, want.Successor = at(time.Duration(winner+1)*time.Second), sealed(winner)
+	for i := range n {
+		diff(t, fmt.Sprintf("row returned to rotator %d", i), want, rows[i])
+		if i == winner {
+			wantTokens(t, s, "winner", issued(i))
+		} else {
+			wantNoTokens(t, s, fmt.Sprintf("loser %d", i), issued(i))
+		}
+	}
+	wantTokens(t, s, "rotated token", []store.Token{want})
+}
+
+func (x suite) devicesRoundTrip(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	pending := deviceCode("device-1", "WDJBMJHT", p)
+	used := approved(deviceCode("device-2", "BCDFGHJK", p), a)
+	used.Scopes = []string{"openid", "profile", "email"}
+	used.Interval = 15 * time.Second
+	used.LastPollAt = at(2 * time.Minute).In(cet)
+	used.UsedAt = at(3 * time.Minute)
+	denied := deviceCode("device-3", "LMNPQRST", p)
+	denied.Status, denied.UserID, denied.AuthTime = store.DeviceDenied, a.ID, at(time.Minute)
+	bare := store.DeviceCode{Hash: store.Hash("device-4"), UserCodeHash: store.Hash("VWXZBCDF"), ClientID: p.ClientID,
+		Status: store.DevicePending}
+	for _, d := range []store.DeviceCode{pending, used, denied, bare} {
+		must(t, s.CreateDeviceCode(ctx, d))
+		got, err := s.DeviceCode(ctx, d.Hash)
+		must(t, err)
+		diff(t, "DeviceCode "+d.Status, d, got)
+		got, err = s.DeviceCodeByUserCode(ctx, d.UserCodeHash)
+		must(t, err)
+		diff(t, "DeviceCodeByUserCode "+d.Status, d, got)
+	}
+}
+
+func (x suite) devicesErrors(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	_, _, p := seed(t, s)
+	d := deviceCode("device", "WDJBMJHT", p)
+	must(t, s.CreateDeviceCode(ctx, d))
+	unknownApp := deviceCode("device-3", "UNKNOWNA", p)
+	unknownApp.ClientID = "nope"
+	unknownUser := approved(deviceCode("device-4", "UNKNOWNU", p), store.User{ID: "nobody"})
+	called := false
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		want error
+	}{
+		{"CreateDeviceCode same hash", func() error {
+			return s.CreateDeviceCode(ctx, deviceCode("device", "OTHERCDE", p))
+		}, store.ErrAlreadyExists},
+		{"CreateDeviceCode same user code", func() error {
+			return s.CreateDeviceCode(ctx, deviceCode("device-2", "WDJBMJHT", p))
+		}, store.ErrAlreadyExists},
+		{"CreateDeviceCode unknown app", func() error { return s.CreateDeviceCode(ctx, unknownApp) }, store.ErrNotFound},
+		{"CreateDeviceCode unknown user", func() error { return s.CreateDeviceCode(ctx, unknownUser) }, store.ErrNotFound},
+		{"DeviceCode unknown", func() error { _, err := s.DeviceCode(ctx, store.Hash("nope")); return err }, store.ErrNotFound},
+		{"DeviceCodeByUserCode unknown", func() error {
+			_, err := s.DeviceCodeByUserCode(ctx, store.Hash("NOPENOPE"))
+			return err
+		}, store.ErrNotFound},
+		{"DeviceCodeByUserCode of a device code", func() error { _, err := s.DeviceCodeByUserCode(ctx, d.Hash); return err }, store.ErrNotFound},
+		{"UpdateDeviceCode unknown", func() error {
+			return s.UpdateDeviceCode(ctx, store.Hash("nope"), func(*store.DeviceCode) error { called = true; return nil })
+		}, store.ErrNotFound},
+	} {
+		wantErr(t, tc.name, tc.do(), tc.want)
+	}
+	if called {
+		t.Error("UpdateDeviceCode called the updater for an unknown code")
+	}
+	got, err := s.DeviceCode(ctx, d.Hash)
+	must(t, err)
+	diff(t, "DeviceCode after failed writes", d, got)
+	got, err = s.DeviceCodeByUserCode(ctx, d.UserCodeHash)
+	must(t, err)
+	diff(t, "DeviceCodeByUserCode after failed writes", d, got)
+	for _, secret := range []string{"device-2", "device-3", "device-4"} {
+		_, err := s.DeviceCode(ctx, store.Hash(secret))
+		wantErr(t, secret+" after failed create", err, store.ErrNotFound)
+	}
+	_, err = s.DeviceCodeByUserCode(ctx, store.Hash("OTHERCDE"))
+	wantErr(t, "user code of a failed create", err, store.ErrNotFound)
+}
+
+func (x suite) devicesUpdate(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	d, other := deviceCode("device", "WDJBMJHT", p), deviceCode("device-2", "BCDFGHJK", p)
+	must(t, s.CreateDeviceCode(ctx, d))
+	must(t, s.CreateDeviceCode(ctx, other))
+	check := func(what string, want store.DeviceCode) {
+		t.Helper()
+		got, err := s.DeviceCode(ctx, want.Hash)
+		must(t, err)
+		diff(t, what, want, got)
+		got, err = s.DeviceCodeByUserCode(ctx, want.UserCodeHash)
+		must(t, err)
+		diff(t, what+" by user code", want, got)
+	}
+
+	// A poll that earns slow_down, then the approval: each update stores
+	// exactly what the updater left.
+	want := d
+	want.Interval, want.LastPollAt = 10*time.Second, at(time.Second)
+	must(t, s.UpdateDeviceCode(ctx, d.Hash, func(c *store.DeviceCode) error {
+		diff(t, "updater input", d, *c)
+		c.Interval, c.LastPollAt = want.Interval, want.LastPollAt
+		return nil
+	}))
+	check("after poll", want)
+	before := want
+	want = approved(want, a)
+	want.Scopes = []string{"openid"}
+	must(t, s.UpdateDeviceCode(ctx, d.Hash, func(c *store.DeviceCode) error {
+		diff(t, "updater input", before, *c)
+		*c = want
+		return nil
+	}))
+	check("after approval", want)
+
+	// Failed updates change nothing.
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name   string
+		update func(*store.DeviceCode) error
+		want   error // nil: any error
+	}{
+		{"updater error", func(c *store.DeviceCode) error { c.Status = store.DeviceDenied; return boom }, boom},
+		{"user code taken", func(c *store.DeviceCode) error {
+			c.UserCodeHash, c.Interval = other.UserCodeHash, time.Minute
+			return nil
+		}, store.ErrAlreadyExists},
+		{"unknown user", func(c *store.DeviceCode) error { c.UserID = "nobody"; return nil }, store.ErrNotFound},
+		{"hash changed", func(c *store.DeviceCode) error { c.Hash = store.Hash("device-3"); return nil }, nil},
+	} {
+		err := s.UpdateDeviceCode(ctx, d.Hash, tc.update)
+		if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: UpdateDeviceCode error %v, want %v", tc.name, err, tc.want)
+		}
+		check(tc.name+": code after failed UpdateDeviceCode", want)
+	}
+	_, err := s.DeviceCode(ctx, store.Hash("device-3"))
+	wantErr(t, "code with the changed hash", err, store.ErrNotFound)
+	check("other code", other)
+}
+
+// deviceTokens is what redeeming a device code issues: an access and a
+// refresh token of a new family, named after n.
+func deviceTokens(n string, a store.App, u store.User) []store.Token {
+	return familyPair("device "+n, "device family "+n, a, u)
+}
+
+func (x suite) devicesRedeem(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, b, p := seed(t, s)
+	pending := deviceCode("pending", "PENDINGX", p)
+	denied := deviceCode("denied", "DENIEDXX", p)
+	denied.Status, denied.UserID, denied.AuthTime = store.DeviceDenied, b.ID, at(time.Minute)
+	d := approved(deviceCode("approved", "APPROVED", p), a)
+	for _, c := range []store.DeviceCode{pending, denied, d} {
+		must(t, s.CreateDeviceCode(ctx, c))
+	}
+	now := at(2 * time.Minute)
+
+	// Only an approved code is redeemed; the others are no replay.
+	for _, c := range []store.DeviceCode{pending, denied} {
+		issued := deviceTokens(c.Status, p, a)
+		err := s.RedeemDeviceCode(ctx, c.Hash, now, issued)
+		if err == nil || errors.Is(err, store.ErrCodeUsed) {
+			t.Errorf("RedeemDeviceCode of a %s code: error %v, want an error but ErrCodeUsed", c.Status, err)
+		}
+		wantNoTokens(t, s, "RedeemDeviceCode of a "+c.Status+" code", issued)
+		got, err := s.DeviceCode(ctx, c.Hash)
+		must(t, err)
+		diff(t, c.Status+" code after RedeemDeviceCode", c, got)
+	}
+
+	issued := deviceTokens("1", p, a)
+	must(t, s.RedeemDeviceCode(ctx, d.Hash, now, issued))
+	want := d
+	want.UsedAt = now
+	got, err := s.DeviceCode(ctx, d.Hash)
+	must(t, err)
+	diff(t, "DeviceCode after redeem", want, got)
+	wantTokens(t, s, "issued", issued)
+
+	// A replay stores nothing and leaves UsedAt alone.
+	replay := deviceTokens("2", p, a)
+	err = s.RedeemDeviceCode(ctx, d.Hash, at(3*time.Minute), replay)
+	wantErr(t, "RedeemDeviceCode again", err, store.ErrCodeUsed)
+	wantNoTokens(t, s, "RedeemDeviceCode again", replay)
+	got, err = s.DeviceCode(ctx, d.Hash)
+	must(t, err)
+	diff(t, "DeviceCode after replay", want, got)
+
+	unknown := deviceTokens("unknown", p, a)
+	err = s.RedeemDeviceCode(ctx, store.Hash("nope"), now, unknown)
+	wantErr(t, "RedeemDeviceCode unknown", err, store.ErrNotFound)
+	wantNoTokens(t, s, "RedeemDeviceCode unknown", unknown)
+	_, err = s.DeviceCode(ctx, store.Hash("nope"))
+	wantErr(t, "unknown code after RedeemDeviceCode", err, store.ErrNotFound)
+
+	// ExpiresAt is the caller's to check; no tokens is allowed.
+	expired := approved(deviceCode("expired", "EXPIREDX", p), a)
+	expired.ExpiresAt = at(-time.Minute)
+	must(t, s.CreateDeviceCode(ctx, expired))
+	must(t, s.RedeemDeviceCode(ctx, expired.Hash, now, nil))
+	got, err = s.DeviceCode(ctx, expired.Hash)
+	must(t, err)
+	if !got.UsedAt.Equal(now) {
+		t.Errorf("UsedAt = %v, want %v", got.UsedAt, now)
+	}
+}
+
+func (x suite) devicesRedeemAtomic(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	existing := accessToken("existing", p, a)
+	must(t, s.CreateToken(ctx, existing))
+	orphan := accessToken("orphan", p, a)
+	orphan.UserID = "nobody"
+	for _, tc := range []struct {
+		name string
+		bad  store.Token
+	}{
+		{"duplicate token", existing},
+		{"token of unknown user", orphan},
+	} {
+		d := approved(deviceCode("device "+tc.name, "user code "+tc.name, p), a)
+		must(t, s.CreateDeviceCode(ctx, d))
+		good := deviceTokens(tc.name, p, a)
+		if err := s.RedeemDeviceCode(ctx, d.Hash, at(time.Minute), slices.Concat(good, []store.Token{tc.bad})); err == nil {
+			t.Errorf("%s: RedeemDeviceCode succeeded", tc.name)
+		}
+		got, err := s.DeviceCode(ctx, d.Hash)
+		must(t, err)
+		diff(t, tc.name+": code after failed RedeemDeviceCode", d, got)
+		wantNoTokens(t, s, tc.name+": after failed RedeemDeviceCode", good)
+		// The code is still redeemable.
+		must(t, s.RedeemDeviceCode(ctx, d.Hash, at(2*time.Minute), good))
+	}
+}
+
+func (x suite) devicesRedeemConcurrent(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, _, p := seed(t, s)
+	d := approved(deviceCode("device", "WDJBMJHT", p), a)
+	must(t, s.CreateDeviceCode(ctx, d))
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.RedeemDeviceCode(ctx, d.Hash, at(time.Duration(i+1)*time.Second), deviceTokens(fmt.Sprint(i), p, a))
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("redeemers %d and %d both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrCodeUsed):
+			t.Errorf("redeemer %d: error %v, want ErrCodeUsed", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no redeemer succeeded")
+	}
+	for i := range n {
+		if i == winner {
+			wantTokens(t, s, "winner", deviceTokens(fmt.Sprint(i), p, a))
+		} else {
+			wantNoTokens(t, s, fmt.Sprintf("loser %d", i), deviceTokens(fmt.Sprint(i), p, a))
+		}
+	}
+	got, err := s.DeviceCode(ctx, d.Hash)
+	must(t, err)
+	if want := at(time.Duration(winner+1) * time.Second); !got.UsedAt.Equal(want) {
+		t.Errorf("UsedAt = %v, want the winner's %v", got.UsedAt, want)
+	}
 }
 
 func (x suite) sessions(t *testing.T) {
@@ -1168,6 +1747,21 @@ func (x suite) garbageCollect(t *testing.T) {
 		"within retention":      cd("within retention", now.Add(-time.Hour), true),
 		"live":                  cd("live", now.Add(time.Minute), false),
 	}
+	dc := func(name string, expires time.Time, used bool) store.DeviceCode {
+		d := approved(deviceCode(name, "user code "+name, p), a)
+		d.ExpiresAt = expires
+		if used {
+			d.UsedAt = now.Add(-time.Hour)
+		}
+		return d
+	}
+	devices := map[string]store.DeviceCode{
+		"expired":      dc("expired", now.Add(-time.Microsecond), false),
+		"long expired": dc("long expired", now.Add(-30*24*time.Hour), true),
+		"expires now":  dc("expires now", now, false),
+		"live":         dc("live", now.Add(time.Minute), true),
+		"never":        dc("never", time.Time{}, false),
+	}
 	for _, v := range tokens {
 		must(t, s.CreateToken(ctx, v))
 	}
@@ -1177,10 +1771,13 @@ func (x suite) garbageCollect(t *testing.T) {
 	for _, v := range codes {
 		must(t, s.CreateCode(ctx, v))
 	}
+	for _, v := range devices {
+		must(t, s.CreateDeviceCode(ctx, v))
+	}
 
 	res, err := s.GarbageCollect(ctx, now)
 	must(t, err)
-	diff(t, "GarbageCollect", store.GCResult{Codes: 2, Tokens: 2, Sessions: 1}, res)
+	diff(t, "GarbageCollect", store.GCResult{Codes: 2, Tokens: 2, Sessions: 1, DeviceCodes: 2}, res)
 
 	gone := map[string]bool{"expired": true, "long expired": true, "beyond retention": true, "beyond retention 2": true}
 	check := func(kind, name string, err error) {
@@ -1203,6 +1800,12 @@ func (x suite) garbageCollect(t *testing.T) {
 	for name, v := range codes {
 		_, err := s.Code(ctx, v.Hash)
 		check("code", name, err)
+	}
+	for name, v := range devices {
+		_, err := s.DeviceCode(ctx, v.Hash)
+		check("device code", name, err)
+		_, err = s.DeviceCodeByUserCode(ctx, v.UserCodeHash)
+		check("device code by user code", name, err)
 	}
 
 	res, err = s.GarbageCollect(ctx, now)
