@@ -25,6 +25,11 @@ func openStore(dir string) (store.Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, dbFile)
+	// The database holds signing keys: create it private (SQLite gives its
+	// -wal and -shm files the same mode).
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600); err == nil {
+		f.Close()
+	}
 	db, err := sqlite.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
