@@ -98,48 +98,25 @@ func (db *DB) UpdateDeviceCode(ctx context.Context, hash store.Digest, update fu
 
 // RedeemDeviceCode implements store.Store.
 func (db *DB) RedeemDeviceCode(ctx context.Context, hash store.Digest, now time.Time, issued []store.Token) error {
-	if now.IsZero() {
-		return errors.New("sqlite: redeem device code: zero time")
-	}
-	var e enc
-	usedAt := e.time(now)
-	rows := make([][]any, len(issued))
-	for i := range issued {
-		rows[i] = tokenArgs(&e, &issued[i])
-	}
-	if e.err != nil {
-		return e.err
-	}
-	err := db.write(ctx, func(t *tx) error {
-		res, err := t.exec(qRedeemDevice, usedAt, hash[:])
+	return db.markAndIssue(ctx, "redeem device code", now, issued, func(t *tx, at any) error {
+		res, err := t.exec(qRedeemDevice, at, hash[:])
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
-		} else if n == 0 {
-			row, err := t.queryRow(qDeviceExists, hash[:])
-			if err != nil {
-				return err
-			}
-			var used bool
-			if err := row.Scan(&used); err != nil {
-				return notFound(err)
-			}
-			if used {
-				return store.ErrCodeUsed
-			}
-			return errors.New("sqlite: redeem device code: the code is not approved")
 		}
-		for _, args := range rows {
-			if _, err := t.exec(insertToken, args...); err != nil {
-				return err
-			}
+		row, err := t.queryRow(qDeviceExists, hash[:])
+		if err != nil {
+			return err
 		}
-		return nil
+		var used bool
+		if err := row.Scan(&used); err != nil {
+			return notFound(err)
+		}
+		if used {
+			return store.ErrCodeUsed
+		}
+		return errors.New("the device code is not approved")
 	})
-	if err != nil {
-		return fail("redeem device code", err)
-	}
-	return nil
 }

@@ -59,11 +59,39 @@ func (db *DB) Code(ctx context.Context, hash store.Digest) (store.AuthCode, erro
 // a used one; on any error nothing is stored. It does not look at
 // ExpiresAt: the caller checked it.
 func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, issued []store.Token) error {
+	return db.markAndIssue(ctx, "redeem code", now, issued, func(t *tx, at any) error {
+		res, err := t.exec(qRedeemCode, at, hash[:])
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		row, err := t.queryRow(qCodeExists, hash[:])
+		if err != nil {
+			return err
+		}
+		var exists bool
+		if err := row.Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return store.ErrCodeUsed
+		}
+		return store.ErrNotFound
+	})
+}
+
+// markAndIssue is the shape of every redemption: in one write transaction,
+// mark (which marks a code or token used at the encoded now, or fails), then
+// insert the issued tokens. On any error nothing is stored; the error is
+// wrapped as operation op.
+func (db *DB) markAndIssue(ctx context.Context, op string, now time.Time, issued []store.Token, mark func(t *tx, at any) error) error {
 	if now.IsZero() {
-		return errors.New("sqlite: redeem code: zero time")
+		return errors.New("sqlite: " + op + ": zero time")
 	}
 	var e enc
-	usedAt := e.time(now)
+	at := e.time(now)
 	rows := make([][]any, len(issued))
 	for i := range issued {
 		rows[i] = tokenArgs(&e, &issued[i])
@@ -72,27 +100,8 @@ func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, 
 		return e.err
 	}
 	err := db.write(ctx, func(t *tx) error {
-		res, err := t.exec(qRedeemCode, usedAt, hash[:])
-		if err != nil {
+		if err := mark(t, at); err != nil {
 			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			row, err := t.queryRow(qCodeExists, hash[:])
-			if err != nil {
-				return err
-			}
-			var exists bool
-			if err := row.Scan(&exists); err != nil {
-				return err
-			}
-			if exists {
-				return store.ErrCodeUsed
-			}
-			return store.ErrNotFound
 		}
 		for _, args := range rows {
 			if _, err := t.exec(insertToken, args...); err != nil {
@@ -102,7 +111,7 @@ func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, 
 		return nil
 	})
 	if err != nil {
-		return fail("redeem code", err)
+		return fail(op, err)
 	}
 	return nil
 }
@@ -222,20 +231,8 @@ const (
 
 // RotateRefresh implements store.Store.
 func (db *DB) RotateRefresh(ctx context.Context, hash store.Digest, now time.Time, sealed []byte, issued []store.Token) (store.Token, error) {
-	if now.IsZero() {
-		return store.Token{}, errors.New("sqlite: rotate refresh: zero time")
-	}
-	var e enc
-	at := e.time(now)
-	rows := make([][]any, len(issued))
-	for i := range issued {
-		rows[i] = tokenArgs(&e, &issued[i])
-	}
-	if e.err != nil {
-		return store.Token{}, e.err
-	}
 	var old store.Token
-	err := db.write(ctx, func(t *tx) error {
+	err := db.markAndIssue(ctx, "rotate refresh", now, issued, func(t *tx, at any) error {
 		res, err := t.exec(qRotateRefresh, at, nullBytes(sealed), hash[:])
 		if err != nil {
 			return err
@@ -251,24 +248,20 @@ func (db *DB) RotateRefresh(ctx context.Context, hash store.Digest, now time.Tim
 		if old, err = scanToken(row); err != nil {
 			return notFound(err)
 		}
-		if n == 0 {
-			if old.Kind == store.KindRefresh && !old.RotatedAt.IsZero() {
-				return store.ErrTokenRotated
-			}
+		switch {
+		case n > 0:
+			return nil
+		case old.Kind == store.KindRefresh && !old.RotatedAt.IsZero():
+			return store.ErrTokenRotated
+		default:
 			return fmt.Errorf("token is not a live refresh token: %w", store.ErrNotFound)
 		}
-		for _, args := range rows {
-			if _, err := t.exec(insertToken, args...); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
-	if errors.Is(err, store.ErrTokenRotated) {
+	switch {
+	case errors.Is(err, store.ErrTokenRotated):
 		return old, err
-	}
-	if err != nil {
-		return store.Token{}, fail("rotate refresh", err)
+	case err != nil:
+		return store.Token{}, err
 	}
 	return old, nil
 }
