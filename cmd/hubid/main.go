@@ -63,6 +63,7 @@ func commands() []command {
 		{"token", "manage user access tokens (hf_…): create, list", runToken},
 		{"keys", "manage ID-token signing keys: list, rotate", runKeys},
 		{"space", "Spaces: sync a README's hf_oauth into an OAuth app, print its env, run it", runSpace},
+		{"login", "log in to a hub with the device flow and keep the token; --status shows who you are", runLogin},
 		{"migrate", "create or upgrade the database and exit", runMigrate},
 	}
 }

@@ -28,6 +28,9 @@ type devCredentials struct {
 	ClientSecret string   `json:"client_secret"`
 	Scopes       string   `json:"scopes"`
 	RedirectURIs []string `json:"redirect_uris"`
+	// CLIClientID is the public "hubid CLI" app that hubid login (and any
+	// huggingface_hub-style device login) uses.
+	CLIClientID string `json:"cli_client_id,omitempty"`
 }
 
 const credentialsFile = "dev-credentials.json"
@@ -51,20 +54,47 @@ var demoRedirects = []string{
 // demoLogoutRedirects are where logout may return to: the apps' home pages.
 var demoLogoutRedirects = []string{"http://localhost/", "http://127.0.0.1/"}
 
+// The "hubid CLI" app: public, no redirect URIs (device flow only), tokens
+// of 30 days with a refresh token, as huggingface.co's CLI app.
+const (
+	cliAppName  = "hubid CLI"
+	cliTokenTTL = 30 * 24 * time.Hour
+)
+
+// seedCLIApp creates the hubid CLI app.
+func seedCLIApp(ctx context.Context, st store.Store, now time.Time) (store.App, error) {
+	app, _, err := apps.Create(ctx, st, apps.Spec{
+		Name: cliAppName, Public: true, Scopes: demoScopes, TokenTTL: cliTokenTTL,
+	}, now)
+	if err != nil {
+		return store.App{}, fmt.Errorf("seed the %s app: %w", cliAppName, err)
+	}
+	return app, nil
+}
+
 // hasher hashes passwords.
 type hasher interface {
 	Hash(ctx context.Context, pw string) (string, error)
 }
 
 // seedDemo creates, the first time, a demo user with a random password, a
-// demo org with the user as admin, and a demo app; later it reads the
-// credentials back from the data directory.
+// demo org with the user as admin, a demo app and the hubid CLI app; later
+// it reads the credentials back from the data directory (adding the CLI
+// app to a data directory seeded before it existed).
 func seedDemo(ctx context.Context, st store.Store, h hasher, dataDir string) (devCredentials, error) {
 	path := filepath.Join(dataDir, credentialsFile)
 	if b, err := os.ReadFile(path); err == nil {
 		var c devCredentials
 		if err := json.Unmarshal(b, &c); err != nil {
 			return c, fmt.Errorf("%s is damaged (%v); delete it and the demo user/app, or the whole data directory, to seed again", path, err)
+		}
+		if c.CLIClientID == "" {
+			app, err := seedCLIApp(ctx, st, time.Now())
+			if err != nil {
+				return c, err
+			}
+			c.CLIClientID = app.ClientID
+			return c, writeCredentials(path, c)
 		}
 		return c, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -102,15 +132,24 @@ func seedDemo(ctx context.Context, st store.Store, h hasher, dataDir string) (de
 	if err != nil {
 		return devCredentials{}, fmt.Errorf("seed demo app: %w", err)
 	}
+	cli, err := seedCLIApp(ctx, st, now)
+	if err != nil {
+		return devCredentials{}, err
+	}
 	c := devCredentials{
 		Username: demoUser, Password: pw, Org: demoOrg, ClientID: app.ClientID, ClientSecret: secret,
-		Scopes: protocol.JoinScopes(app.Scopes), RedirectURIs: app.RedirectURIs,
+		Scopes: protocol.JoinScopes(app.Scopes), RedirectURIs: app.RedirectURIs, CLIClientID: cli.ClientID,
 	}
-	b, _ := json.MarshalIndent(c, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := writeCredentials(path, c); err != nil {
 		return devCredentials{}, err
 	}
 	return c, nil
+}
+
+// writeCredentials writes the dev credentials file, mode 0600.
+func writeCredentials(path string, c devCredentials) error {
+	b, _ := json.MarshalIndent(c, "", "  ")
+	return os.WriteFile(path, append(b, '\n'), 0o600)
 }
 
 func printDevBanner(e *env, issuer, dataDir string, c devCredentials) {
@@ -128,9 +167,12 @@ func printDevBanner(e *env, issuer, dataDir string, c devCredentials) {
                  (http on localhost/127.0.0.1 matches any port)
   Allowed scopes: %[7]s
 
+  Device login (RFC 8628; hubid login, huggingface_hub-style clients), in another terminal:
+    HUBID_CLIENT_ID=%[11]s hubid login --hub %[1]s
+
   Data          %[8]s  (database %[9]s, demo credentials in %[10]s)
   Discovery     %[1]s/.well-known/openid-configuration
 
 `, issuer, c.Username, c.Password, c.ClientID, c.ClientSecret, strings.Join(c.RedirectURIs, " "), c.Scopes,
-		dataDir, dbFile, credentialsFile)
+		dataDir, dbFile, credentialsFile, c.CLIClientID)
 }

@@ -19,8 +19,10 @@ import (
 
 // Spec is what a person asks for when creating an app.
 type Spec struct {
-	Name         string
-	OwnerID      string
+	Name    string
+	OwnerID string
+	// RedirectURIs are required, except for a public app, which without
+	// them can sign in only with the device flow (RFC 8628).
 	RedirectURIs []string
 	Scopes       []string      // extra scopes; openid and profile are always added
 	TokenTTL     time.Duration // 0 = protocol.DefaultAccessTokenTTL
@@ -40,8 +42,11 @@ func (s Spec) Validate() error {
 	} else if len(s.Name) > 100 {
 		problems = append(problems, "the name is longer than 100 characters")
 	}
-	if len(s.RedirectURIs) == 0 {
-		problems = append(problems, "the app needs at least one redirect URI (--redirect-uri https://example.com/login/callback)")
+	// A public app without redirect URIs is a device-flow app (a CLI, a
+	// notebook): it has nowhere to send a browser back to and needs
+	// nothing more. A confidential app always has one.
+	if len(s.RedirectURIs) == 0 && !s.Public {
+		problems = append(problems, "the app needs at least one redirect URI (--redirect-uri https://example.com/login/callback), or --public for an app that only signs in with the device flow")
 	}
 	for _, u := range s.RedirectURIs {
 		if err := protocol.ValidateRedirectURI(u); err != nil {

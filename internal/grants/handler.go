@@ -39,7 +39,8 @@ type Grant interface {
 	// the client was authenticated if it sent credentials; a grant that
 	// needs an authenticated client checks req.Authenticated itself.
 	// Exchange must not change the store when it returns an error, except
-	// to revoke what a replayed grant issued.
+	// to revoke what a replayed grant issued, or to record a device poll
+	// (its time and a slowed-down interval, RFC 8628 §3.5).
 	Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error)
 }
 

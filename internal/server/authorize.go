@@ -73,6 +73,9 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		if req.RedirectURI == "" {
 			msg = fmt.Sprintf("The request has no redirect_uri, and the app %q has more than one.", app.Name)
 		}
+		if len(app.RedirectURIs) == 0 && app.SpaceID == "" {
+			msg = fmt.Sprintf("The app %q has no redirect URIs: it signs in only with the device flow (hubid login, huggingface_hub).", app.Name)
+		}
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Redirect URI not allowed", Message: msg,
 			Hint: "For your safety you were not sent back to the app. If you develop it, register this exact URI (hubid app create --redirect-uri), or for a Space use a URL on the Space's host."})
 		return

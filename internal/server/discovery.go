@@ -18,6 +18,7 @@ func (s *Server) Discovery() oidc.Discovery {
 		TokenEndpoint:                     s.issuer + "/oauth/token",
 		UserinfoEndpoint:                  s.issuer + "/oauth/userinfo",
 		JWKSURI:                           s.issuer + "/oauth/jwks",
+		DeviceAuthorizationEndpoint:       s.issuer + "/oauth/device",
 		RevocationEndpoint:                s.issuer + "/oauth/revoke",
 		IntrospectionEndpoint:             s.issuer + "/oauth/introspect",
 		EndSessionEndpoint:                s.issuer + "/oauth/logout",

@@ -39,6 +39,18 @@ func (s *Server) routes() http.Handler {
 	form := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, pageHeaders(csrf.Handler(h))) }
 	page("GET /oauth/authorize", s.serveAuthorize)
 	form("POST /oauth/authorize", s.serveAuthorize)
+	// /oauth/device is an API and a page at once, as on huggingface.co:
+	// POST is device authorization (RFC 8628, CORS, JSON errors), GET the
+	// page where people type the code. Wired by hand: api() would also take
+	// the method-less pattern and answer GET with a JSON 405.
+	mux.Handle("POST /oauth/device", httpx.CORS(http.HandlerFunc(s.token.ServeDeviceAuthorization)))
+	mux.Handle("OPTIONS /oauth/device", httpx.CORS(methodNotAllowed("GET, HEAD, POST")))
+	page("GET /oauth/device", s.serveDevice)
+	page("/oauth/device", s.pageMethodNotAllowed("GET, HEAD, POST"))
+	form("POST /oauth/device/confirm", s.serveDeviceConfirm)
+	form("POST /oauth/device/decision", s.serveDeviceDecision)
+	page("/oauth/device/confirm", s.pageMethodNotAllowed("POST"))
+	page("/oauth/device/decision", s.pageMethodNotAllowed("POST"))
 	page("GET /login", s.serveLoginPage)
 	form("POST /login", s.serveLogin)
 	page("GET /logout", s.serveLogoutPage)

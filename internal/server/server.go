@@ -141,6 +141,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.token = grants.NewHandler(s.store, s.issuer, s.now,
 		grants.AuthorizationCode{Store: s.store, Minter: minter},
 		grants.RefreshToken{Store: s.store, Minter: minter},
+		grants.DeviceCode{Store: s.store, Minter: minter},
 	)
 	s.handler = s.routes()
 	return s, nil

@@ -1,0 +1,209 @@
+package signin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubid/hubid/oidc"
+)
+
+// ResourceConfig configures a ResourceServer: an API (a repo API, an
+// inference gateway) that accepts the hub's OAuth access tokens and checks
+// them with the hub's introspection endpoint (RFC 7662).
+type ResourceConfig struct {
+	// Issuer is the hub, e.g. OPENID_PROVIDER_URL.
+	Issuer string
+	// ClientID and ClientSecret authenticate the resource server to the
+	// hub's introspection endpoint: a confidential app of its own.
+	ClientID, ClientSecret string
+	// CacheTTL is how long an answer is reused. A revoked token keeps
+	// working at most this long. Default 30 s; negative disables the cache.
+	CacheTTL time.Duration
+	// CacheSize bounds the cache (default 10,000 tokens).
+	CacheSize int
+	// HTTPClient talks to the hub (default: a client with a 10 s timeout).
+	HTTPClient *http.Client
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// ResourceServer checks bearer tokens against the hub.
+type ResourceServer struct {
+	cfg      ResourceConfig
+	endpoint string
+
+	mu    sync.Mutex
+	cache map[[32]byte]cachedIntrospection
+}
+
+// TokenInfo is what the hub says about a bearer token.
+type TokenInfo struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope"`
+	ClientID  string `json:"client_id"`
+	Username  string `json:"username"`
+	Sub       string `json:"sub"`
+	Exp       int64  `json:"exp"`
+	Iat       int64  `json:"iat"`
+	TokenType string `json:"token_type"`
+}
+
+// Scopes returns the token's scopes.
+func (t *TokenInfo) Scopes() []string { return strings.Fields(t.Scope) }
+
+type cachedIntrospection struct {
+	info    TokenInfo
+	expires time.Time
+}
+
+// NewResourceServer reads the hub's discovery document for its
+// introspection endpoint.
+func NewResourceServer(ctx context.Context, cfg ResourceConfig) (*ResourceServer, error) {
+	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("signin: a resource server needs Issuer, ClientID and ClientSecret (a confidential app of its own on the hub)")
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = 30 * time.Second
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = 10000
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Issuer+"/.well-known/openid-configuration", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("signin: read the hub's discovery document: %w", err)
+	}
+	defer resp.Body.Close()
+	var d oidc.Discovery
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("signin: the hub's discovery document answered %s", resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
+		return nil, fmt.Errorf("signin: the hub's discovery document: %w", err)
+	}
+	if d.IntrospectionEndpoint == "" {
+		return nil, errors.New("signin: the hub advertises no introspection_endpoint; a resource server cannot check its tokens")
+	}
+	return &ResourceServer{cfg: cfg, endpoint: d.IntrospectionEndpoint, cache: map[[32]byte]cachedIntrospection{}}, nil
+}
+
+// Introspect asks the hub about token, or answers from the cache.
+func (rs *ResourceServer) Introspect(ctx context.Context, token string) (TokenInfo, error) {
+	key := sha256.Sum256([]byte(token))
+	now := rs.cfg.Now()
+	if rs.cfg.CacheTTL > 0 {
+		rs.mu.Lock()
+		c, ok := rs.cache[key]
+		rs.mu.Unlock()
+		if ok && now.Before(c.expires) {
+			return c.info, nil
+		}
+	}
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rs.endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(rs.cfg.ClientID), url.QueryEscape(rs.cfg.ClientSecret))
+	resp, err := rs.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return TokenInfo{}, fmt.Errorf("signin: introspect: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return TokenInfo{}, fmt.Errorf("signin: introspect: the hub answered %s", resp.Status)
+	}
+	var info TokenInfo
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&info); err != nil {
+		return TokenInfo{}, fmt.Errorf("signin: introspect: %w", err)
+	}
+	if info.Active && info.Exp != 0 && !now.Before(time.Unix(info.Exp, 0)) {
+		info = TokenInfo{}
+	}
+	if rs.cfg.CacheTTL > 0 {
+		expires := now.Add(rs.cfg.CacheTTL)
+		if info.Active && info.Exp != 0 && time.Unix(info.Exp, 0).Before(expires) {
+			expires = time.Unix(info.Exp, 0)
+		}
+		rs.mu.Lock()
+		if len(rs.cache) >= rs.cfg.CacheSize {
+			for k, c := range rs.cache { // drop what has expired, else one entry
+				if !now.Before(c.expires) || len(rs.cache) >= rs.cfg.CacheSize {
+					delete(rs.cache, k)
+				}
+				if len(rs.cache) < rs.cfg.CacheSize/2 {
+					break
+				}
+			}
+		}
+		rs.cache[key] = cachedIntrospection{info: info, expires: expires}
+		rs.mu.Unlock()
+	}
+	return info, nil
+}
+
+type tokenInfoKey struct{}
+
+// TokenInfoFrom returns the token information RequireScope stored in the
+// request's context, or nil.
+func TokenInfoFrom(r *http.Request) *TokenInfo {
+	t, _ := r.Context().Value(tokenInfoKey{}).(*TokenInfo)
+	return t
+}
+
+// RequireScope lets through requests whose bearer token is active on the
+// hub and carries every scope in scopes. Others get 401 invalid_token (no,
+// bad, expired or revoked token) or 403 insufficient_scope, with the
+// WWW-Authenticate header of RFC 6750 §3; a hub that cannot be reached
+// gives 503.
+func (rs *ResourceServer) RequireScope(h http.Handler, scopes ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deny := func(status int, code, desc string) {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
+			writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+		}
+		auth := r.Header.Get("Authorization")
+		if len(auth) < 8 || !strings.EqualFold(auth[:7], "Bearer ") {
+			deny(http.StatusUnauthorized, "invalid_token", "send Authorization: Bearer <access token>")
+			return
+		}
+		info, err := rs.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
+		if err != nil {
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the hub could not check the token; try again"})
+			return
+		}
+		if !info.Active {
+			deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
+			return
+		}
+		for _, s := range scopes {
+			if !slices.Contains(info.Scopes(), s) {
+				deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
+				return
+			}
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
+	})
+}

@@ -1,0 +1,107 @@
+package signin_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubid/hubid/signin"
+	"github.com/hubid/hubid/signintest"
+)
+
+// accessToken signs the seeded user in at the provider and redeems the
+// code, as an app would, returning the access token.
+func accessToken(t *testing.T, p *signintest.Provider, scope string) string {
+	t.Helper()
+	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1/login/callback"}, "scope": {scope}, "state": {"s"}}
+	cb, _ := url.Parse(p.Browser(t).Authorize(p.URL + "/oauth/authorize?" + q.Encode()))
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/login/callback"}}
+	req, _ := http.NewRequest("POST", p.URL+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(p.ClientID, p.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	if body.AccessToken == "" {
+		t.Fatalf("token exchange: %s", resp.Status)
+	}
+	return body.AccessToken
+}
+
+func TestRequireScope(t *testing.T) {
+	clock := signintest.NewClock(time.Now())
+	p := signintest.NewProvider(t, signintest.WithClock(clock.Now))
+	rs, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{
+		Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret, CacheTTL: 30 * time.Second, Now: clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello "+signin.TokenInfoFrom(r).Username)
+	}), "read-repos"))
+	defer api.Close()
+	call := func(token string) (int, string, string) {
+		req, _ := http.NewRequest("GET", api.URL, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header.Get("WWW-Authenticate")
+	}
+
+	withScope := accessToken(t, p, "openid read-repos")
+	if status, body, _ := call(withScope); status != 200 || body != "hello alice" {
+		t.Fatalf("token with read-repos: %d %s", status, body)
+	}
+	if status, _, www := call(accessToken(t, p, "openid")); status != 403 || !strings.Contains(www, `error="insufficient_scope"`) {
+		t.Errorf("token without read-repos: %d %s", status, www)
+	}
+	if status, _, www := call(""); status != 401 || !strings.Contains(www, `error="invalid_token"`) {
+		t.Errorf("no token: %d %s", status, www)
+	}
+	if status, _, _ := call("hf_oauth_garbage"); status != 401 {
+		t.Errorf("garbage token: %d", status)
+	}
+
+	// A revocation shows within the cache TTL, never later.
+	p.RevokeTokens(t)
+	if status, _, _ := call(withScope); status != 200 {
+		t.Errorf("inside the cache TTL the cached answer is used: %d", status)
+	}
+	clock.Advance(31 * time.Second)
+	if status, _, _ := call(withScope); status != 401 {
+		t.Errorf("after the cache TTL a revoked token must be refused: %d", status)
+	}
+
+	// A hub that cannot be reached is a 503, not a 401.
+	down, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer "+withScope)
+	down.RequireScope(http.NotFoundHandler(), "read-repos").ServeHTTP(rec, req)
+	if rec.Code != 503 {
+		t.Errorf("hub down: %d", rec.Code)
+	}
+}
