@@ -164,8 +164,8 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer, spacesDomain string
 				if ctx.Err() == nil {
 					log.Error("garbage collection", "err", err)
 				}
-			} else if res.Codes+res.Tokens+res.Sessions > 0 {
-				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions)
+			} else if res.Codes+res.Tokens+res.Sessions+res.DeviceCodes > 0 {
+				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions, "device_codes", res.DeviceCodes)
 			}
 			select {
 			case <-ctx.Done():

@@ -61,8 +61,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *oidc.Error) {
 // cause. The request path is logged, never the query (it can hold codes).
 func LogError(r *http.Request, e *oidc.Error) {
 	level := slog.LevelInfo
-	if e.HTTPStatus() >= 500 {
+	switch {
+	case e.HTTPStatus() >= 500:
 		level = slog.LevelError
+	case e.Code == oidc.ErrAuthorizationPending || e.Code == oidc.ErrSlowDown:
+		level = slog.LevelDebug // a waiting device polls every few seconds
 	}
 	attrs := []any{"code", e.Code, "description", e.Description}
 	if r != nil {

@@ -54,15 +54,29 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	tokens, err := s.store.ListTokens(r.Context(), sess.UserID, store.KindAccess)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
+	// Apps hold access through a consent, or through live tokens alone
+	// (device logins ask every time and store no consent): list both.
+	now := s.now()
 	lastUse := map[string]time.Time{}
-	for _, t := range tokens {
-		if t.CreatedAt.After(lastUse[t.ClientID]) {
-			lastUse[t.ClientID] = t.CreatedAt
+	granted := map[string]bool{}
+	for _, c := range consents {
+		granted[c.ClientID] = true
+	}
+	for _, kind := range []string{store.KindAccess, store.KindRefresh} {
+		tokens, err := s.store.ListTokens(r.Context(), sess.UserID, kind)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		for _, t := range tokens {
+			if t.CreatedAt.After(lastUse[t.ClientID]) {
+				lastUse[t.ClientID] = t.CreatedAt
+			}
+			live := t.RevokedAt.IsZero() && t.RotatedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
+			if live && !granted[t.ClientID] {
+				granted[t.ClientID] = true
+				consents = append(consents, store.Consent{UserID: sess.UserID, ClientID: t.ClientID, Scopes: t.Scopes, CreatedAt: t.CreatedAt})
+			}
 		}
 	}
 	p := connectedPage{Revoked: r.URL.Query().Get("revoked")}

@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"net/url"
+	"time"
+
+	"github.com/hubid/hubid/internal/store"
 	"strings"
 	"testing"
 )
@@ -37,5 +41,26 @@ func TestConnectedApplications(t *testing.T) {
 	resp, body = b.get("/oauth/authorize?" + url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid"}}.Encode())
 	if resp.StatusCode != 200 || !strings.Contains(body, "consent_token") {
 		t.Errorf("after revoke, authorize should ask again: %d", resp.StatusCode)
+	}
+}
+
+// TestConnectedApplicationsWithoutConsent: an app that holds live tokens
+// without a stored consent (a device login) is listed and can be revoked.
+func TestConnectedApplicationsWithoutConsent(t *testing.T) {
+	h := newHub(t)
+	tok, digest := store.NewSecret("hf_oauth_")
+	now := h.clock.Now()
+	if err := h.db.CreateToken(context.Background(), store.Token{Hash: digest, Kind: store.KindAccess, UserID: h.alice.ID,
+		ClientID: h.conf.ClientID, Scopes: []string{"openid", "profile"}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.login("alice", alicePassword)
+	_, body := b.get("/settings/connected-applications")
+	if !strings.Contains(body, "Confidential app") {
+		t.Fatalf("an app with live tokens is not listed: %.400s", body)
+	}
+	if resp, _ := b.postForm("/settings/connected-applications/revoke", formFields(body)); resp.StatusCode != 200 || h.userinfoStatus(tok) != 401 {
+		t.Errorf("revoke: %d", resp.StatusCode)
 	}
 }
