@@ -1,0 +1,84 @@
+"""Replay huggingface_hub's device login (`hf auth login`) against a hub.
+
+huggingface_hub's device flow (utils/_oauth_device.py, _login.py) sends the
+device request as a form with only client_id (the scopes live on the app),
+then polls the token endpoint with the device_code grant, falling back to
+interval 5 and expires_in 900 when the answer lacks them, adding 5 s on
+slow_down, and going on through authorization_pending, network errors and
+5xx; it then checks the token with whoami-v2 and stores it as
+"oauth-{username}" with its refresh token and expiry. This script does the
+same requests with requests, prints the user code on the first line (for
+the test to approve it), then a JSON summary on the second.
+
+Usage: hf_device_login.py HUB CLIENT_ID
+"""
+
+import json
+import sys
+import time
+
+import requests
+
+HUB, CLIENT_ID = sys.argv[1:3]
+
+resp = requests.post(f"{HUB}/oauth/device", data={"client_id": CLIENT_ID}, timeout=10)
+resp.raise_for_status()
+device = resp.json()
+print(device["user_code"], flush=True)
+
+interval = device.get("interval", 5)
+deadline = time.time() + device.get("expires_in", 900)
+answers = []
+token = None
+while time.time() < deadline:
+    time.sleep(interval)
+    try:
+        r = requests.post(f"{HUB}/oauth/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code": device["device_code"],
+            "client_id": CLIENT_ID,
+        }, timeout=10)
+    except requests.RequestException:
+        continue
+    if r.status_code >= 500:
+        continue
+    body = r.json()
+    if r.status_code == 200:
+        token = body
+        break
+    error = body.get("error")
+    answers.append(error)
+    if error == "authorization_pending":
+        continue
+    if error == "slow_down":
+        interval += 5
+        continue
+    raise SystemExit(f"device login failed: {error}: {body.get('error_description')}")
+
+if token is None:
+    raise SystemExit("device code expired")
+
+who = requests.get(f"{HUB}/api/whoami-v2", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
+who.raise_for_status()
+me = who.json()
+stored = {
+    "name": f"oauth-{me['name']}",
+    "expires_at": int(time.time()) + int(token["expires_in"]),
+    "has_refresh_token": bool(token.get("refresh_token")),
+}
+
+# Refresh as get_token() does when less than a day remains.
+r = requests.post(f"{HUB}/oauth/token", data={
+    "grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": CLIENT_ID,
+}, timeout=10)
+refreshed = r.json()
+
+print(json.dumps({
+    "device": {k: device.get(k) for k in ("verification_uri", "verification_uri_complete", "expires_in", "interval")},
+    "answers": answers,
+    "token_type": token.get("token_type"),
+    "scope": token.get("scope"),
+    "whoami": {"name": me.get("name"), "type": me.get("type"), "auth": me.get("auth")},
+    "stored": stored,
+    "refresh": {"status": r.status_code, "new_refresh_token": refreshed.get("refresh_token") not in (None, token["refresh_token"])},
+}))
