@@ -53,20 +53,32 @@ func (c serveConfig) Validate() error {
 	return nil
 }
 
-func runServe(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR]")
-	cfg := serveConfig{}
-	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", ":8080"), "address to listen on (env HUBID_ADDR)")
-	fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
-	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
-	data := e.dataDirFlag(fs)
-	if pos, err := parse(fs, args); err != nil {
-		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
+// parseServe reads the flags serve and dev share; dev differs only in its
+// default address and in needing no issuer.
+func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN]", ":8080"
+	if dev {
+		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN]", "127.0.0.1:8080"
 	}
-	cfg.DataDir = *data
-	if err := cfg.Validate(); err != nil {
+	fs := e.newFlags(name, usage)
+	cfg := serveConfig{Dev: dev}
+	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", addr), "address to listen on (env HUBID_ADDR)")
+	if !dev {
+		fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
+	}
+	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
+	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
+	if pos, err := parse(fs, args); err != nil {
+		return cfg, err
+	} else if len(pos) > 0 {
+		return cfg, usagef("unexpected argument %q", pos[0])
+	}
+	return cfg, cfg.Validate()
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	cfg, err := e.parseServe(args, false)
+	if err != nil {
 		return err
 	}
 	st, err := openStore(cfg.DataDir)
@@ -79,23 +91,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-	log.Info("hubid serving", "issuer", strings.TrimSuffix(cfg.Issuer, "/"), "addr", ln.Addr().String(), "data", cfg.DataDir)
-	return serveHTTP(ctx, ln, strings.TrimSuffix(cfg.Issuer, "/"), cfg.SpacesDomain, st, log)
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	log.Info("hubid serving", "issuer", issuer, "addr", ln.Addr().String(), "data", cfg.DataDir)
+	return serveHTTP(ctx, ln, issuer, cfg.SpacesDomain, st, log)
 }
 
 func runDev(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("dev", "dev [--addr HOST:PORT] [--data DIR]")
-	cfg := serveConfig{Dev: true}
-	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", "127.0.0.1:8080"), "address to listen on (env HUBID_ADDR)")
-	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
-	data := e.dataDirFlag(fs)
-	if pos, err := parse(fs, args); err != nil {
-		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	cfg.DataDir = *data
-	if err := cfg.Validate(); err != nil {
+	cfg, err := e.parseServe(args, true)
+	if err != nil {
 		return err
 	}
 	st, err := openStore(cfg.DataDir)

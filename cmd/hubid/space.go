@@ -249,24 +249,23 @@ func (e *env) printSync(t *spaceTarget, out syncOutcome) error {
 }
 
 func spaceSync(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("space sync", "space sync DIR --space owner/name [--hub URL --token-stdin] [--rotate-secret] [--json]")
-	t := e.spaceFlags(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("give the Space's directory (the one holding README.md)")
-	}
-	out, err := e.syncSpace(ctx, t, pos[0], nil)
-	if err != nil {
-		return err
-	}
-	return e.printSync(t, out)
+	return e.syncAndPrint(ctx, "sync", args, e.printSync)
 }
 
 func spaceEnv(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("space env", "space env DIR --space owner/name [--hub URL --token-stdin] [--json]")
+	return e.syncAndPrint(ctx, "env", args, func(t *spaceTarget, out syncOutcome) error {
+		if t.asJSON {
+			return e.printJSON(out.Env)
+		}
+		fmt.Fprint(e.stdout, out.Env.Dotenv())
+		return nil
+	})
+}
+
+// syncAndPrint is "space sync" and "space env": both sync the Space in DIR
+// (a sync of an unchanged README changes nothing) and print the result.
+func (e *env) syncAndPrint(ctx context.Context, verb string, args []string, print func(*spaceTarget, syncOutcome) error) error {
+	fs := e.newFlags("space "+verb, "space "+verb+" DIR --space owner/name [--hub URL --token-stdin] [--rotate-secret] [--json]")
 	t := e.spaceFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -279,11 +278,7 @@ func spaceEnv(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if t.asJSON {
-		return e.printJSON(out.Env)
-	}
-	fmt.Fprint(e.stdout, out.Env.Dotenv())
-	return nil
+	return print(t, out)
 }
 
 func spaceDelete(ctx context.Context, e *env, args []string) error {
