@@ -79,6 +79,7 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 		t.Fatalf("device login: %v\n%s", err, stderr.String())
 	}
 	var got struct {
+		Requests  string         `json:"requests"`
 		Device    map[string]any `json:"device"`
 		Answers   []string       `json:"answers"`
 		TokenType string         `json:"token_type"`
@@ -100,6 +101,7 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	if err := json.Unmarshal([]byte(summary), &got); err != nil {
 		t.Fatalf("summary: %v\n%s", err, summary)
 	}
+	t.Logf("drove huggingface_hub's device login requests with python3-requests %s", got.Requests)
 	if got.Device["verification_uri"] != h.issuer+"/oauth/device" || got.Device["expires_in"] != float64(900) || got.Device["interval"] != float64(5) {
 		t.Errorf("device answer: %v", got.Device)
 	}

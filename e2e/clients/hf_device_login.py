@@ -74,6 +74,7 @@ r = requests.post(f"{HUB}/oauth/token", data={
 refreshed = r.json()
 
 print(json.dumps({
+    "requests": requests.__version__,
     "device": {k: device.get(k) for k in ("verification_uri", "verification_uri_complete", "expires_in", "interval")},
     "answers": answers,
     "token_type": token.get("token_type"),
