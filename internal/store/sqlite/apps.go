@@ -11,6 +11,8 @@ const appCols = `client_id, name, owner_id, secret_hash, public, redirect_uris, 
 	id_token_alg, space_id, space_hosts, authorized_orgs, disabled, created_at, updated_at,
 	refresh_tokens, post_logout_redirect_uris`
 
+const insertApp = `INSERT INTO apps (` + appCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
 const (
 	qAppByID   = `SELECT ` + appCols + ` FROM apps WHERE client_id = ?`
 	qUpdateApp = `UPDATE apps SET name = ?2, owner_id = ?3, secret_hash = ?4, public = ?5,
@@ -45,7 +47,7 @@ func (db *DB) CreateApp(ctx context.Context, a store.App) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.exec(ctx, `INSERT INTO apps (`+appCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+	if _, err := db.exec(ctx, insertApp, args...); err != nil {
 		return fail("create app", err)
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 
 const userCols = `id, username, full_name, email, email_verified, avatar_url, website, is_pro, can_pay, password_hash, created_at`
 
+const insertUser = `INSERT INTO users (` + userCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+
 const (
 	qUserByID   = `SELECT ` + userCols + ` FROM users WHERE id = ?`
 	qUpdateUser = `UPDATE users SET username = ?2, full_name = ?3, email = ?4, email_verified = ?5,
@@ -38,7 +40,7 @@ func (db *DB) CreateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+	if _, err := db.exec(ctx, insertUser, args...); err != nil {
 		return fail("create user", err)
 	}
 	return nil
