@@ -33,7 +33,6 @@ type Loader struct {
 // Close puts back SQLite's default.
 const loaderCacheKiB = "1048576"
 
-
 // Loader returns a Loader that commits every batch rows (at least 1).
 // Call Close to commit the last batch.
 func (db *DB) Loader(ctx context.Context, batch int) *Loader {
