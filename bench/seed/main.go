@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.apps, "apps", 100_000, "OAuth apps to add")
 	fs.IntVar(&c.tokens, "tokens", 10_000_000, "access tokens to add")
 	fs.Float64Var(&c.expired, "expired", 0.5, "fraction of the tokens that are expired")
-	fs.IntVar(&c.batch, "batch", 20_000, "rows per transaction")
+	fs.IntVar(&c.batch, "batch", 250_000, "rows per transaction")
 	fs.StringVar(&c.password, "password", "seed-password", "the password of every seeded user")
 	fs.BoolVar(&c.json, "json", false, "print the result as one JSON object")
 	if err := fs.Parse(args); err != nil {

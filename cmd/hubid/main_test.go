@@ -57,6 +57,7 @@ func TestCLIExitStatuses(t *testing.T) {
 		{"token-needs-user", "", []string{"token", "create"}, exitUsage, "--user is required"},
 		{"serve-needs-issuer", "", []string{"serve"}, exitUsage, "--issuer (or HUBID_ISSUER) is required"},
 		{"serve-issuer-with-path", "", []string{"serve", "--issuer", "https://x.example/hub"}, exitUsage, "has a path"},
+		{"dev-gc-interval-too-short", "", []string{"dev", "--gc-interval", "10ms"}, exitUsage, "--gc-interval 10ms is too short"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,6 +23,7 @@ type serveConfig struct {
 	Issuer       string
 	DataDir      string
 	Dev          bool
+	GCInterval   time.Duration
 }
 
 // Validate explains every problem at once.
@@ -35,6 +36,9 @@ func (c serveConfig) Validate() error {
 	}
 	if c.DataDir == "" {
 		problems = append(problems, "--data is empty; give the data directory")
+	}
+	if c.GCInterval < time.Second {
+		problems = append(problems, fmt.Sprintf("--gc-interval %v is too short; give at least 1s (the default is %v)", c.GCInterval, defaultGCInterval))
 	}
 	if !c.Dev {
 		u, err := url.Parse(c.Issuer)
@@ -56,9 +60,9 @@ func (c serveConfig) Validate() error {
 // parseServe reads the flags serve and dev share; dev differs only in its
 // default address and in needing no issuer.
 func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
-	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN]", ":8080"
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", ":8080"
 	if dev {
-		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN]", "127.0.0.1:8080"
+		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", "127.0.0.1:8080"
 	}
 	fs := e.newFlags(name, usage)
 	cfg := serveConfig{Dev: dev}
@@ -68,6 +72,7 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	}
 	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
 	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
+	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	if pos, err := parse(fs, args); err != nil {
 		return cfg, err
 	} else if len(pos) > 0 {
@@ -93,7 +98,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	log.Info("hubid serving", "issuer", issuer, "addr", ln.Addr().String(), "data", cfg.DataDir)
-	return serveHTTP(ctx, ln, issuer, cfg.SpacesDomain, st, log)
+	return serveHTTP(ctx, ln, issuer, cfg, st, log)
 }
 
 func runDev(ctx context.Context, e *env, args []string) error {
@@ -118,7 +123,7 @@ func runDev(ctx context.Context, e *env, args []string) error {
 	}
 	printDevBanner(e, issuer, cfg.DataDir, creds)
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	return serveHTTP(ctx, ln, issuer, cfg.SpacesDomain, st, log)
+	return serveHTTP(ctx, ln, issuer, cfg, st, log)
 }
 
 // devIssuer derives the dev issuer from the listening address: loopback
@@ -131,10 +136,13 @@ func devIssuer(a *net.TCPAddr) string {
 	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port))
 }
 
+// defaultGCInterval is how often serve and dev delete expired rows.
+const defaultGCInterval = 10 * time.Minute
+
 // serveHTTP runs the provider on ln until ctx is done, then shuts down
-// gracefully. Expired codes, tokens and sessions are collected every 10
-// minutes.
-func serveHTTP(ctx context.Context, ln net.Listener, issuer, spacesDomain string, st store.Store, log *slog.Logger) error {
+// gracefully. Expired codes, tokens and sessions are collected at start
+// and every cfg.GCInterval.
+func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	slog.SetDefault(log)
 	km, err := openKeys(ctx, st)
 	if err != nil {
@@ -142,7 +150,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer, spacesDomain string
 		return err
 	}
 	srv, err := server.New(ctx, server.Config{
-		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log, SpacesDomain: spacesDomain,
+		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log, SpacesDomain: cfg.SpacesDomain,
 	})
 	if err != nil {
 		ln.Close()
@@ -160,15 +168,17 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer, spacesDomain string
 	gcDone := make(chan struct{})
 	go func() {
 		defer close(gcDone)
-		t := time.NewTicker(10 * time.Minute)
+		t := time.NewTicker(cfg.GCInterval)
 		defer t.Stop()
 		for {
-			if res, err := st.GarbageCollect(ctx, time.Now()); err != nil {
+			start := time.Now()
+			if res, err := st.GarbageCollect(ctx, start); err != nil {
 				if ctx.Err() == nil {
 					log.Error("garbage collection", "err", err)
 				}
 			} else if res.Codes+res.Tokens+res.Sessions+res.DeviceCodes > 0 {
-				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions, "device_codes", res.DeviceCodes)
+				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions, "device_codes", res.DeviceCodes,
+					"took", time.Since(start).Round(time.Millisecond))
 			}
 			select {
 			case <-ctx.Done():
