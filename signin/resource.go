@@ -46,7 +46,10 @@ type ResourceServer struct {
 	cache map[[32]byte]cachedIntrospection
 }
 
-// TokenInfo is what the hub says about a bearer token.
+// TokenInfo is what the hub says about a bearer token. TokenType is
+// "bearer" for an access token (RFC 7662 §2.2, RFC 6749 §5.1; compared
+// case-insensitively); the hub answers another value, such as
+// "refresh_token", for tokens that are not access tokens.
 type TokenInfo struct {
 	Active    bool   `json:"active"`
 	Scope     string `json:"scope"`
@@ -57,6 +60,11 @@ type TokenInfo struct {
 	Iat       int64  `json:"iat"`
 	TokenType string `json:"token_type"`
 }
+
+// IsAccessToken says whether the hub described an access token, the only
+// kind a resource server accepts: token_type "bearer". A live refresh token
+// is active too, but is no bearer credential.
+func (t *TokenInfo) IsAccessToken() bool { return strings.EqualFold(t.TokenType, oidc.TokenTypeBearer) }
 
 // Scopes returns the token's scopes.
 func (t *TokenInfo) Scopes() []string { return strings.Fields(t.Scope) }
@@ -172,9 +180,10 @@ func TokenInfoFrom(r *http.Request) *TokenInfo {
 	return t
 }
 
-// RequireScope lets through requests whose bearer token is active on the
-// hub and carries every scope in scopes. Others get 401 invalid_token (no,
-// bad, expired or revoked token) or 403 insufficient_scope, with the
+// RequireScope lets through requests whose bearer token is an access token
+// (token_type "bearer") active on the hub and carrying every scope in
+// scopes. Others get 401 invalid_token (no, bad, expired or revoked token,
+// or a refresh token) or 403 insufficient_scope, with the
 // WWW-Authenticate header of RFC 6750 §3; a hub that cannot be reached
 // gives 503.
 func (rs *ResourceServer) RequireScope(h http.Handler, scopes ...string) http.Handler {
@@ -196,6 +205,10 @@ func (rs *ResourceServer) RequireScope(h http.Handler, scopes ...string) http.Ha
 		}
 		if !info.Active {
 			deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
+			return
+		}
+		if !info.IsAccessToken() {
+			deny(http.StatusUnauthorized, "invalid_token", "the token is not an access token")
 			return
 		}
 		for _, s := range scopes {

@@ -19,6 +19,13 @@ import (
 // code, as an app would, returning the access token.
 func accessToken(t *testing.T, p *signintest.Provider, scope string) string {
 	t.Helper()
+	at, _ := tokens(t, p, scope)
+	return at
+}
+
+// tokens is accessToken that also returns the refresh token.
+func tokens(t *testing.T, p *signintest.Provider, scope string) (access, refresh string) {
+	t.Helper()
 	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1/login/callback"}, "scope": {scope}, "state": {"s"}}
 	cb, _ := url.Parse(p.Browser(t).Authorize(p.URL + "/oauth/authorize?" + q.Encode()))
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/login/callback"}}
@@ -31,13 +38,14 @@ func accessToken(t *testing.T, p *signintest.Provider, scope string) string {
 	}
 	defer resp.Body.Close()
 	var body struct {
-		AccessToken string `json:"access_token"`
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
 	}
 	json.NewDecoder(resp.Body).Decode(&body)
 	if body.AccessToken == "" {
 		t.Fatalf("token exchange: %s", resp.Status)
 	}
-	return body.AccessToken
+	return body.AccessToken, body.RefreshToken
 }
 
 func TestRequireScope(t *testing.T) {
@@ -79,6 +87,21 @@ func TestRequireScope(t *testing.T) {
 	}
 	if status, _, _ := call("hf_oauth_garbage"); status != 401 {
 		t.Errorf("garbage token: %d", status)
+	}
+	// A live refresh token is active at introspection, but it is not a
+	// bearer credential: refused as invalid_token, whatever its scopes.
+	_, refresh := tokens(t, p, "openid read-repos")
+	if refresh == "" {
+		t.Fatal("the provider issued no refresh token")
+	}
+	if info, err := rs.Introspect(context.Background(), refresh); err != nil || !info.Active || info.IsAccessToken() {
+		t.Errorf("introspect a refresh token: %+v %v", info, err)
+	}
+	if info, err := rs.Introspect(context.Background(), withScope); err != nil || info.TokenType != "bearer" || !info.IsAccessToken() {
+		t.Errorf("introspect an access token: %+v %v", info, err)
+	}
+	if status, _, www := call(refresh); status != 401 || !strings.Contains(www, `error="invalid_token"`) {
+		t.Errorf("refresh token as a bearer token: %d %s", status, www)
 	}
 
 	// A revocation shows within the cache TTL, never later.

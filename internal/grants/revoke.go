@@ -74,6 +74,11 @@ func (h *Handler) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// TokenTypeRefresh is introspection's token_type for a refresh token.
+// RFC 6749 defines no token type for refresh tokens; this value is not
+// "bearer" on purpose, so resource servers refuse it.
+const TokenTypeRefresh = "refresh_token"
+
 // Introspection is the RFC 7662 answer.
 type Introspection struct {
 	Active    bool   `json:"active"`
@@ -90,7 +95,10 @@ type Introspection struct {
 // ServeIntrospect is POST /oauth/introspect (RFC 7662) for resource
 // servers, which authenticate as confidential clients. It answers for
 // OAuth access and refresh tokens; anything unknown, expired or revoked is
-// {"active": false}.
+// {"active": false}. token_type tells the two apart: an access token is
+// "bearer" (RFC 7662 §2.2 uses the token types of RFC 6749 §5.1, spelled
+// lowercase as HF does), a refresh token "refresh_token", which no
+// resource server may accept as a bearer credential.
 func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 	req, e := h.clientRequest(w, r)
 	if e == nil && !req.Authenticated {
@@ -121,10 +129,10 @@ func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 		}
 		ans = Introspection{
 			Active: true, Scope: strings.Join(t.Scopes, " "), ClientID: t.ClientID, Username: u.Username, Sub: u.ID,
-			Exp: t.ExpiresAt.Unix(), Iat: t.CreatedAt.Unix(), TokenType: "access_token", Iss: h.Issuer,
+			Exp: t.ExpiresAt.Unix(), Iat: t.CreatedAt.Unix(), TokenType: oidc.TokenTypeBearer, Iss: h.Issuer,
 		}
 		if t.Kind == store.KindRefresh {
-			ans.TokenType = "refresh_token"
+			ans.TokenType = TokenTypeRefresh
 		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, ans)

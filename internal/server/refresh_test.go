@@ -268,8 +268,12 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	}
 	status, in := post("/oauth/introspect", url.Values{"token": {at}}, h.conf.ClientID, h.confSecret)
 	if status != 200 || in["active"] != true || in["username"] != "alice" || in["sub"] != h.alice.ID || in["scope"] != "openid profile" ||
-		in["client_id"] != h.conf.ClientID || in["token_type"] != "access_token" {
+		in["client_id"] != h.conf.ClientID || in["token_type"] != "bearer" {
 		t.Errorf("introspect: %d %v", status, in)
+	}
+	// A refresh token is active too, with a token_type that is not bearer.
+	if status, in := post("/oauth/introspect", url.Values{"token": {rt}}, h.conf.ClientID, h.confSecret); status != 200 || in["active"] != true || in["token_type"] != "refresh_token" {
+		t.Errorf("introspect a refresh token: %d %v", status, in)
 	}
 	if status, in := post("/oauth/introspect", url.Values{"token": {"nope"}}, h.conf.ClientID, h.confSecret); status != 200 || in["active"] != false || len(in) != 1 {
 		t.Errorf("introspect unknown: %d %v", status, in)
