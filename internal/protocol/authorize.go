@@ -57,6 +57,17 @@ type AuthorizeRequest struct {
 // HasPrompt reports whether the request carries prompt value p.
 func (r AuthorizeRequest) HasPrompt(p string) bool { return slices.Contains(r.Prompt, p) }
 
+// ForcesLogin reports whether the request asks the user to authenticate
+// again even with a live session: prompt=login, or prompt=select_account.
+// There is no account chooser (a browser holds one session), so
+// select_account is satisfied the way OpenID Connect Core §3.1.2.1 allows:
+// the login page, where the user signs in with the account they choose.
+// It is never advertised in discovery. With prompt=none (which cannot be
+// combined with it) the parser already refuses the request.
+func (r AuthorizeRequest) ForcesLogin() bool {
+	return r.HasPrompt(PromptLogin) || r.HasPrompt(PromptSelectAccount)
+}
+
 // ParseAuthorize parses the parameters of an authorization request. It
 // returns two kinds of error, because RFC 6749 §4.1.2.1 forbids redirecting
 // to an unverified redirect URI:

@@ -305,6 +305,36 @@ func TestHasPrompt(t *testing.T) {
 	}
 }
 
+func TestForcesLogin(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		prompt string
+		want   bool
+	}{
+		{"absent", "", false},
+		{"none", "none", false},
+		{"consent", "consent", false},
+		{"login", "login", true},
+		{"select-account", "select_account", true},
+		{"select-account-consent", "consent select_account", true},
+		{"login-select-account", "login select_account", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := url.Values{"client_id": {"c"}, "redirect_uri": {"https://app.example/cb"}}
+			if tt.prompt != "" {
+				v.Set("prompt", tt.prompt)
+			}
+			r, fatal, rerr := ParseAuthorize(v)
+			if fatal != nil || rerr != nil {
+				t.Fatalf("ParseAuthorize: %v %v", fatal, rerr)
+			}
+			if got := r.ForcesLogin(); got != tt.want {
+				t.Errorf("ForcesLogin() with prompt=%q = %v, want %v", tt.prompt, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCodeRedirect(t *testing.T) {
 	tests := []struct {
 		name     string

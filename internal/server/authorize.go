@@ -102,23 +102,26 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	fromConsent := r.Method == http.MethodPost && consent != ""
 	needLogin := sess == nil ||
-		(req.HasPrompt(protocol.PromptLogin) && !fromConsent) ||
+		(req.ForcesLogin() && !fromConsent) ||
 		(req.MaxAge >= 0 && !fromConsent && s.now().Sub(sess.AuthTime) > time.Duration(req.MaxAge)*time.Second)
 	if needLogin {
 		if req.HasPrompt(protocol.PromptNone) {
 			fail(oidc.NewError(oidc.ErrLoginRequired, "the user is not signed in to the hub"))
 			return
 		}
-		// Come back without prompt=login and max_age, or we would loop.
+		// Come back without prompt=login|select_account and max_age, or we
+		// would loop.
 		back := cloneValues(params)
 		back.Del("max_age")
 		if p := back.Get("prompt"); p != "" {
-			back.Set("prompt", strings.Join(slices.DeleteFunc(strings.Fields(p), func(v string) bool { return v == protocol.PromptLogin }), " "))
+			back.Set("prompt", strings.Join(slices.DeleteFunc(strings.Fields(p), func(v string) bool {
+				return v == protocol.PromptLogin || v == protocol.PromptSelectAccount
+			}), " "))
 			if back.Get("prompt") == "" {
 				back.Del("prompt")
 			}
 		}
-		if sess != nil && (req.HasPrompt(protocol.PromptLogin) || req.MaxAge >= 0) {
+		if sess != nil && (req.ForcesLogin() || req.MaxAge >= 0) {
 			if err := s.endSession(w, r); err != nil {
 				s.internalError(w, r, err)
 				return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -560,7 +561,6 @@ func TestAuthorizePromptConsent(t *testing.T) {
 	}{
 		{"remembered", "", false},
 		{"prompt-consent", "consent", true},
-		{"prompt-consent-select-account", "consent select_account", true},
 		{"prompt-none", "none", false},
 	}
 	for _, tc := range cases {
@@ -583,6 +583,71 @@ func TestAuthorizePromptConsent(t *testing.T) {
 			}
 			if !tc.consent && !strings.HasPrefix(resp.Header.Get("Location"), redirectURI+"?code=") {
 				t.Errorf("Location = %q, want a code", resp.Header.Get("Location"))
+			}
+		})
+	}
+}
+
+// TestAuthorizePromptSelectAccount: there is no account chooser, so
+// discovery does not advertise select_account, and a request carrying it is
+// answered as OpenID Connect Core §3.1.2.1 allows: the login page, where the
+// user signs in with the account they choose (never a silent code for the
+// current session, never account_selection_required for a user who is
+// there to choose). With prompt=none it is a bad request.
+func TestAuthorizePromptSelectAccount(t *testing.T) {
+	cases := []struct {
+		name    string
+		prompt  string
+		toLogin bool
+		err     oidc.ErrorCode // error redirect instead of the login page
+		as      string         // who signs in on the login page
+	}{
+		{name: "select-account-same-user", prompt: "select_account", toLogin: true, as: "alice"},
+		{name: "select-account-other-user", prompt: "select_account", toLogin: true, as: "bob"},
+		{name: "select-account-consent", prompt: "consent select_account", toLogin: true, as: "bob"},
+		{name: "select-account-login", prompt: "login select_account", toLogin: true, as: "alice"},
+		{name: "none-select-account", prompt: "none select_account", err: oidc.ErrInvalidRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHub(t)
+			var disc map[string]any
+			resp, body := getRaw(t, h, "/.well-known/openid-configuration")
+			if err := json.Unmarshal(body, &disc); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("discovery: %d %v", resp.StatusCode, err)
+			}
+			if pv := fmt.Sprint(disc["prompt_values_supported"]); strings.Contains(pv, "select_account") {
+				t.Errorf("discovery advertises select_account: %s", pv)
+			}
+			b := h.browser()
+			b.signIn(h.alice)
+			// alice's consent is remembered: without select_account the
+			// request would be answered with a code straight away.
+			if loc := b.authorize(authzParams(h), "alice", alicePassword); loc.Query().Get("code") == "" {
+				t.Fatalf("first authorization: %s", loc)
+			}
+			p := authzParams(h, set("prompt", tc.prompt))
+			resp, page := b.send("GET", "/oauth/authorize?"+p.Encode(), "", nil)
+			if tc.err != "" {
+				checkErrorRedirect(t, resp, page, tc.err, "", "st-1")
+				return
+			}
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+				t.Fatalf("got %d to %q, want 303 to the login page", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			loc := b.authorize(p, tc.as, map[string]string{"alice": alicePassword, "bob": bobPassword}[tc.as])
+			code := loc.Query().Get("code")
+			if code == "" || loc.Query().Get("state") != "st-1" {
+				t.Fatalf("after signing in as %s: %s, want a code", tc.as, loc)
+			}
+			status, tok, _ := h.postToken(tokenForm(h, code), h.conf.ClientID, h.confSecret)
+			if status != 200 {
+				t.Fatalf("token: %d %v", status, tok)
+			}
+			idt, _ := tok["id_token"].(string)
+			if got := decodeJWTClaims(t, idt)["preferred_username"]; got != tc.as {
+				t.Errorf("ID token for %v, want %s (the account chosen on the login page)", got, tc.as)
 			}
 		})
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // Discovery returns the provider metadata. Only what is implemented is
-// advertised. RS256 comes first: openid-client takes the first algorithm.
+// advertised (prompt=select_account is accepted and handled like login, but
+// there is no account chooser to advertise). RS256 comes first: openid-client takes the first algorithm.
 func (s *Server) Discovery() oidc.Discovery {
 	return oidc.Discovery{
 		Issuer:                            s.issuer,
@@ -31,7 +32,7 @@ func (s *Server) Discovery() oidc.Discovery {
 		TokenEndpointAuthMethodsSupported: []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthNone},
 		ScopesSupported:                   oidc.ScopeNames(),
 		ClaimsSupported:                   oidc.ClaimsSupported,
-		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
+		PromptValuesSupported:             []string{"none", "login", "consent"},
 	}
 }
 
