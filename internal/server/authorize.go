@@ -21,7 +21,17 @@ import (
 const (
 	fieldConsent      = "consent"
 	fieldConsentToken = "consent_token"
+	// fieldReauth is added by a successful login to the authorization
+	// request it continues: proof that the session was authenticated for
+	// exactly this request (see reauthMAC), which satisfies prompt=login,
+	// prompt=select_account and max_age.
+	fieldReauth = "hubid_reauth"
 )
+
+// reauthWindow bounds how long a login satisfies the request it was made
+// for (the time to read the consent page), so an old proof cannot stand in
+// for a fresh authentication.
+const reauthWindow = 10 * time.Minute
 
 // serveAuthorize is GET and POST /oauth/authorize (RFC 6749 §4.1.1, OpenID
 // Connect Core §3.1.2): check the client and its redirect URI (errors on
@@ -101,32 +111,22 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fromConsent := r.Method == http.MethodPost && consent != ""
+	// prompt=login (or select_account) and an exceeded max_age ask for a
+	// fresh authentication. The existing session is left alone: only a
+	// successful login replaces it, and that login binds itself to this
+	// request (fieldReauth), so that the code carries its auth_time. The
+	// consent form posts the proof back, so it needs no exemption.
+	reauthed := sess != nil && s.reauthenticated(sess, params)
 	needLogin := sess == nil ||
-		(req.ForcesLogin() && !fromConsent) ||
-		(req.MaxAge >= 0 && !fromConsent && s.now().Sub(sess.AuthTime) > time.Duration(req.MaxAge)*time.Second)
+		(req.ForcesLogin() && !reauthed) ||
+		(req.MaxAge >= 0 && !reauthed && s.now().Sub(sess.AuthTime) > time.Duration(req.MaxAge)*time.Second)
 	if needLogin {
 		if req.HasPrompt(protocol.PromptNone) {
 			fail(oidc.NewError(oidc.ErrLoginRequired, "the user is not signed in to the hub"))
 			return
 		}
-		// Come back without prompt=login|select_account and max_age, or we
-		// would loop.
 		back := cloneValues(params)
-		back.Del("max_age")
-		if p := back.Get("prompt"); p != "" {
-			back.Set("prompt", strings.Join(slices.DeleteFunc(strings.Fields(p), func(v string) bool {
-				return v == protocol.PromptLogin || v == protocol.PromptSelectAccount
-			}), " "))
-			if back.Get("prompt") == "" {
-				back.Del("prompt")
-			}
-		}
-		if sess != nil && (req.ForcesLogin() || req.MaxAge >= 0) {
-			if err := s.endSession(w, r); err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-		}
+		back.Del(fieldReauth)
 		http.Redirect(w, r, "/login?"+url.Values{"next": {"/oauth/authorize?" + back.Encode()}}.Encode(), http.StatusSeeOther)
 		return
 	}
@@ -177,6 +177,50 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.issueCode(w, r, app, sess, req, redirectURI, granted)
+}
+
+// reauthMAC is the proof a login adds to the authorization request it
+// continues: a MAC bound to the new session and to every parameter of the
+// request (first values, as the consent form carries them), so it works for
+// no other session and no other request.
+func (s *Server) reauthMAC(sess *session, params url.Values) string {
+	canon := make(url.Values, len(params))
+	for k := range params {
+		if k != fieldReauth {
+			canon.Set(k, params.Get(k))
+		}
+	}
+	return s.sessionMAC(sess, "reauth", canon.Encode())
+}
+
+// reauthenticated reports whether sess was authenticated, within
+// reauthWindow, by a login made for exactly this request.
+func (s *Server) reauthenticated(sess *session, params url.Values) bool {
+	mark := params.Get(fieldReauth)
+	if mark == "" {
+		return false
+	}
+	if age := s.now().Sub(sess.AuthTime); age < 0 || age > reauthWindow {
+		return false
+	}
+	return hmac.Equal([]byte(mark), []byte(s.reauthMAC(sess, params)))
+}
+
+// bindReauth adds the proof of a fresh login to next when next continues an
+// authorization request that asks for one.
+func (s *Server) bindReauth(sess *session, next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != "/oauth/authorize" {
+		return next
+	}
+	q := u.Query()
+	if !q.Has("prompt") && !q.Has("max_age") {
+		return next
+	}
+	q.Del(fieldReauth)
+	q.Set(fieldReauth, s.reauthMAC(sess, q))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // resolveRedirect picks the redirect URI: the requested one when the app

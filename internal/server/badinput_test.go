@@ -514,41 +514,120 @@ func TestConsentBadInput(t *testing.T) {
 	}
 }
 
-// TestAuthorizePromptLogin: prompt=login with a session ends it and shows
-// the login page again; the login then continues the flow without looping.
+// TestAuthorizePromptLogin: prompt=login, prompt=select_account and an
+// exceeded max_age show the login page without ending the hub session (a
+// link cannot sign anyone out; a user who walks away stays signed in), and
+// cannot be skipped by going straight back to the request; only a
+// successful login replaces the session, and the code then carries the new
+// auth_time.
 func TestAuthorizePromptLogin(t *testing.T) {
-	h := newHub(t)
-	b := h.browser()
-	b.signIn(h.alice)
-	params := authzParams(h, set("prompt", "login"), set("nonce", "n-1"))
-	resp, _ := b.send("GET", "/oauth/authorize?"+params.Encode(), "", nil)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("status = %d, want 303 to the login page", resp.StatusCode)
+	cases := []struct {
+		name  string
+		edits []edit
+	}{
+		{"prompt-login", []edit{set("prompt", "login")}},
+		{"prompt-login-consent", []edit{set("prompt", "login consent")}},
+		{"prompt-select-account", []edit{set("prompt", "select_account")}},
+		{"max-age-exceeded", []edit{set("max_age", "60")}},
+		{"max-age-zero", []edit{set("max_age", "0")}},
 	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Path != "/login" {
-		t.Fatalf("Location = %q, want the login page", resp.Header.Get("Location"))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHub(t)
+			b := h.browser()
+			b.signIn(h.alice)
+			hubURL, _ := url.Parse(h.ts.URL)
+			oldCookie := b.client.Jar.Cookies(hubURL)
+			firstAuth := h.clock.Now().Unix()
+			// Consent is remembered, so a plain request gets a code at once.
+			if loc := b.authorize(authzParams(h), "alice", alicePassword); loc.Query().Get("code") == "" {
+				t.Fatalf("first authorization: %s", loc)
+			}
+			h.clock.Advance(time.Hour)
+
+			params := authzParams(h, append([]edit{set("nonce", "n-1")}, tc.edits...)...)
+			resp, _ := b.send("GET", "/oauth/authorize?"+params.Encode(), "", nil)
+			loc, err := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Path != "/login" {
+				t.Fatalf("got %d to %q, want 303 to the login page", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if sc := resp.Header.Values("Set-Cookie"); len(sc) != 0 {
+				t.Errorf("the request for a fresh login set cookies %q; the session must be left alone", sc)
+			}
+			next, err := url.Parse(loc.Query().Get("next"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next.Path != "/oauth/authorize" || next.Query().Encode() != params.Encode() {
+				t.Errorf("next = %s, want the same request", next)
+			}
+
+			// The user walks away: the hub session still works.
+			resp, page := b.send("GET", "/oauth/authorize?"+authzParams(h, set("prompt", "none"), set("state", "st-2")).Encode(), "", nil)
+			if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(got, redirectURI+"?code=") {
+				t.Fatalf("prompt=none after the login page: %d to %q, want a code (%.300s)", resp.StatusCode, got, page)
+			}
+			// Going straight back to the request (or with a forged proof)
+			// does not skip the login.
+			forged := cloneParams(params)
+			forged.Set("hubid_reauth", "AAAA")
+			for _, p := range []url.Values{params, forged} {
+				resp, _ = b.send("GET", "/oauth/authorize?"+p.Encode(), "", nil)
+				if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?") {
+					t.Fatalf("request without a fresh login: %d to %q, want the login page", resp.StatusCode, resp.Header.Get("Location"))
+				}
+			}
+			// Nor does posting a consent form obtained for the old session.
+			resp, page = b.send("GET", "/oauth/authorize?"+authzParams(h, set("nonce", "n-1"), set("prompt", "consent")).Encode(), "", nil)
+			if resp.StatusCode != 200 || !strings.Contains(page, `name="consent_token"`) {
+				t.Fatalf("prompt=consent: %d, want the consent page", resp.StatusCode)
+			}
+			f := formFields(page)
+			for k := range params {
+				f.Set(k, params.Get(k))
+			}
+			f.Set("consent", "allow")
+			resp, _ = b.send("POST", "/oauth/authorize", f.Encode(), b.sameOrigin())
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?") {
+				t.Fatalf("consent form of the old session: %d to %q, want the login page", resp.StatusCode, resp.Header.Get("Location"))
+			}
+
+			// Signing in again continues the flow, without looping, to a
+			// code bound to the new authentication.
+			reAuth := h.clock.Now().Unix()
+			to := b.authorize(params, "alice", alicePassword)
+			code := to.Query().Get("code")
+			if code == "" || to.Query().Get("state") != "st-1" {
+				t.Fatalf("after a fresh login: %s, want a code", to)
+			}
+			status, tok, _ := h.postToken(tokenForm(h, code), h.conf.ClientID, h.confSecret)
+			if status != 200 {
+				t.Fatalf("token: %d %v", status, tok)
+			}
+			idt, _ := tok["id_token"].(string)
+			claims := decodeJWTClaims(t, idt)
+			if got, _ := claims["auth_time"].(float64); int64(got) != reAuth || int64(got) == firstAuth {
+				t.Errorf("auth_time = %v, want the re-login's %d (the old session's was %d)", claims["auth_time"], reAuth, firstAuth)
+			}
+			if claims["nonce"] != "n-1" {
+				t.Errorf("nonce = %v, want n-1", claims["nonce"])
+			}
+			// The login replaced the old session.
+			old := h.browser()
+			old.client.Jar.SetCookies(hubURL, oldCookie)
+			resp, page = old.send("GET", "/oauth/authorize?"+authzParams(h, set("prompt", "none")).Encode(), "", nil)
+			checkErrorRedirect(t, resp, page, oidc.ErrLoginRequired, "", "st-1")
+		})
 	}
-	next, err := url.Parse(loc.Query().Get("next"))
-	if err != nil {
-		t.Fatal(err)
+}
+
+func cloneParams(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vals := range v {
+		out[k] = append([]string(nil), vals...)
 	}
-	if next.Path != "/oauth/authorize" || next.Query().Has("prompt") || next.Query().Get("nonce") != "n-1" || next.Query().Get("state") != "st-1" {
-		t.Errorf("next = %s, want the same request without prompt=login", next)
-	}
-	// The session was ended: the browser is signed out.
-	resp, page := b.get(resp.Header.Get("Location"))
-	if resp.StatusCode != 200 || !strings.Contains(page, `name="password"`) || strings.Contains(page, "Signed in as") {
-		t.Fatalf("want the login page, signed out; got %d %.400s", resp.StatusCode, page)
-	}
-	if f := formFields(page); f.Get("next") != loc.Query().Get("next") {
-		t.Errorf("login form next = %q, want %q", f.Get("next"), loc.Query().Get("next"))
-	}
-	// Signing in again continues to consent and then to the app.
-	loc = b.authorize(params, "alice", alicePassword)
-	if loc.Query().Get("code") == "" || loc.Query().Get("state") != "st-1" {
-		t.Errorf("after a fresh login: %s, want a code", loc)
-	}
+	return out
 }
 
 // TestAuthorizePromptConsent: a remembered consent skips the consent page,

@@ -89,12 +89,15 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized)
 		return
 	}
-	if err := s.startSession(r.Context(), w, u.ID); err != nil {
+	// Only now, after a successful login, is the previous session (if
+	// any) replaced.
+	sess, err := s.startSession(r.Context(), w, r, u.ID)
+	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	s.log.InfoContext(r.Context(), "login", "user_id", u.ID)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, s.bindReauth(sess, next), http.StatusSeeOther)
 }
 
 // failedLoginDelay slows down password guessing a little.

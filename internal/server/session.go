@@ -50,21 +50,25 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 	return &session{Session: sess, User: u}, nil
 }
 
-// startSession creates a session for user and sets its cookie.
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, userID string) error {
+// startSession creates a session for user and sets its cookie, replacing
+// the request's session if it has one.
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (*session, error) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= 128 {
+		if err := s.store.DeleteSession(ctx, store.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
 	id, digest := store.NewSecret("")
 	now := s.now()
-	err := s.store.CreateSession(ctx, store.Session{
-		Hash: digest, UserID: userID, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(protocol.SessionTTL),
-	})
-	if err != nil {
-		return err
+	ss := store.Session{Hash: digest, UserID: userID, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(protocol.SessionTTL)}
+	if err := s.store.CreateSession(ctx, ss); err != nil {
+		return nil, err
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(protocol.SessionTTL.Seconds()),
 	})
-	return nil
+	return &session{Session: ss}, nil
 }
 
 // endSession deletes the request's session and clears the cookie.
