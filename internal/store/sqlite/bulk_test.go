@@ -3,6 +3,9 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,5 +70,48 @@ func TestLoader(t *testing.T) {
 	}
 	if _, err := db.Token(ctx, store.Hash("after")); err != nil {
 		t.Errorf("token loaded after the failure: %v", err)
+	}
+}
+
+// TestWALRewound: under steady reads and writes a PASSIVE checkpoint never
+// rewinds the WAL; past walMax pages the checkpointer empties it.
+func TestWALRewound(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	db.walMax = 50
+	ctx := t.Context()
+	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", FullName: "Alice", Email: "a@example.com", CreatedAt: t0}
+	must(t, db.CreateUser(ctx, u))
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 2 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := db.User(ctx, u.ID); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 500 {
+		must(t, db.CreateToken(ctx, store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindUser, UserID: u.ID,
+			Name: "t", Role: "read", CreatedAt: t0}))
+	}
+	var done int64
+	db.checkpoint(&done)
+	close(stop)
+	readers.Wait()
+	fi, err := os.Stat(path + "-wal")
+	must(t, err)
+	if limit := int64(50 * 4096); fi.Size() > limit {
+		t.Errorf("WAL is %d bytes after 500 commits and a checkpoint, want at most %d (walMax pages)", fi.Size(), limit)
 	}
 }

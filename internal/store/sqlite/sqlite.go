@@ -47,6 +47,10 @@ const (
 	checkpointInterval = time.Second
 )
 
+// walMaxFrames is how large the WAL may grow (in pages; 16,384 pages of
+// 4 KiB are 64 MiB) before the checkpointer rewinds it.
+const walMaxFrames = 16384
+
 // DB is a store.Store on one SQLite file. It is safe for concurrent use, and
 // other processes may use the same file at the same time.
 type DB struct {
@@ -55,6 +59,7 @@ type DB struct {
 
 	ckpt    *sql.DB       // checkpointer connection; nil for MemoryPath
 	commits atomic.Int64  // commits by w
+	walMax  int64         // WAL pages that make the checkpointer rewind it
 	kick    chan struct{} // wakes the checkpointer
 	stop    chan struct{} // closed by Close
 	bg      sync.WaitGroup
@@ -132,6 +137,7 @@ func open(ctx context.Context, path string) (db *DB, err error) {
 	db.ckpt = handle(checkpointParams)
 	db.ckpt.SetMaxOpenConns(1)
 	db.kick, db.stop = make(chan struct{}, 1), make(chan struct{})
+	db.walMax = walMaxFrames
 	db.bg.Add(1)
 	go db.checkpointer()
 	return db, nil
@@ -149,7 +155,8 @@ func (db *DB) committed() {
 }
 
 // checkpointer runs PASSIVE checkpoints, which neither wait for nor block
-// readers and writers, until Close. An error is left for the next round.
+// readers and writers, until Close, and rewinds the WAL when it has grown
+// past walMax pages. An error is left for the next round.
 func (db *DB) checkpointer() {
 	defer db.bg.Done()
 	tick := time.NewTicker(checkpointInterval)
@@ -172,8 +179,19 @@ func (db *DB) checkpoint(done *int64) {
 	if n == *done {
 		return
 	}
-	if _, err := db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err == nil {
-		*done = n
+	var busy, frames, copied int64
+	if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return
+	}
+	*done = n
+	if frames > db.walMax {
+		// A PASSIVE checkpoint copies the WAL back but never rewinds it:
+		// the next writer starts the WAL over only when no reader still
+		// reads from it, which under steady load never happens, so the
+		// file would grow without end. TRUNCATE waits (up to busy_timeout,
+		// holding new writers back meanwhile) for the readers to move to
+		// the newest snapshot, then empties the file.
+		db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 }
 

@@ -1,0 +1,71 @@
+# bench/lib.sh: what bench/compare and bench/growth share. Source it after
+# setting PROG (the script's name, for messages).
+#
+# It makes the work directory $work (removed on exit unless KEEP=1), stops
+# every process added to pids on exit, and gives servers a parent-death
+# signal where setpriv can.
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
+for c in go jq; do command -v "$c" >/dev/null || die "needs $c"; done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hubid-bench.XXXXXX")
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "${KEEP:-}" ]; then say "work directory kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Servers get SIGTERM if the script dies without running its trap.
+deathsig=()
+if command -v setpriv >/dev/null && setpriv --pdeathsig TERM true 2>/dev/null; then
+  deathsig=(setpriv --pdeathsig TERM --)
+fi
+
+# wait_line FILE REGEX [SECONDS]: print the last field of the first line of
+# FILE matching REGEX, waiting up to SECONDS (60) for it.
+wait_line() {
+  local i line
+  for i in $(seq $((${3:-60} * 10))); do
+    line=$(grep -m1 -E "$2" "$1" 2>/dev/null || true)
+    if [ -n "$line" ]; then awk '{print $NF}' <<<"$line"; return; fi
+    sleep 0.1
+  done
+  die "timed out waiting for /$2/ in $1: $(tail -c 600 "$1")"
+}
+
+# stop PID: ends one server started by the script and waits for it.
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# db_bytes DIR: the size of hubid's database in DIR with its -wal and -shm.
+db_bytes() { du -cb "$1"/hubid.db* | awk 'END {print $1}'; }
+
+# machine_line: one Markdown line saying what machine and toolchain ran.
+machine_line() {
+  local cpu mem
+  cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  mem=$(awk '/^MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)
+  printf '_%s; %s CPUs (%s), %s GiB, Linux %s; %s._\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$cpu" "$mem" "$(uname -r)" "$(go env GOVERSION)"
+}
+
+# write_section FILE NAME REPORT: puts REPORT between the markers
+# <!-- NAME:begin --> and <!-- NAME:end --> of FILE ("-": stdout only).
+write_section() {
+  local file=$1 begin="<!-- $2:begin -->" end="<!-- $2:end -->"
+  [ "$file" = "-" ] && return
+  grep -qF "$begin" "$file" && grep -qF "$end" "$file" || die "$file has no $begin / $end markers"
+  printf '%s\n' "$3" >"$work/section.md"
+  awk -v b="$begin" -v e="$end" -v r="$work/section.md" '
+    index($0, b) { print; while ((getline l < r) > 0) print l; skip = 1; next }
+    index($0, e) { skip = 0 }
+    !skip' "$file" >"$work/section.out"
+  cp "$work/section.out" "$file"
+  say "wrote $file"
+}
