@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -105,11 +106,16 @@ func (s *Server) failedLoginDelay(r *http.Request) {
 	if s.delay <= 0 {
 		return
 	}
-	t := time.NewTimer(s.delay)
+	s.sleep(r.Context(), s.delay)
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-r.Context().Done():
+	case <-ctx.Done():
 	}
 }
 

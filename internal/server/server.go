@@ -55,6 +55,9 @@ type Config struct {
 	// FailedLoginDelay is added to every failed login (default 300 ms);
 	// negative disables it (tests).
 	FailedLoginDelay time.Duration
+	// Sleep waits d or until ctx is done; it applies FailedLoginDelay.
+	// Default: a timer. Tests replace it to see the delay without waiting.
+	Sleep func(ctx context.Context, d time.Duration)
 }
 
 // Server is the HTTP side of the provider.
@@ -67,6 +70,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	delay   time.Duration
+	sleep   func(ctx context.Context, d time.Duration)
 	csrfKey []byte
 	secure  bool // cookies get Secure (issuer is https)
 	token   *grants.Handler
@@ -110,6 +114,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:          cfg.Logger,
 		now:          cfg.Now,
 		delay:        cfg.FailedLoginDelay,
+		sleep:        cfg.Sleep,
 		secure:       iss.Scheme == "https",
 		spacesDomain: cfg.SpacesDomain,
 	}
@@ -125,6 +130,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.delay == 0 {
 		s.delay = 300 * time.Millisecond
+	}
+	if s.sleep == nil {
+		s.sleep = sleepCtx
 	}
 	s.csrfKey, err = cfg.Store.Secret(ctx, "csrf-key", func() ([]byte, error) {
 		b := make([]byte, 32)
