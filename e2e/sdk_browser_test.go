@@ -55,6 +55,12 @@ func TestGoSDKInBrowser(t *testing.T) {
 			Logins   int    `json:"logins"`
 			Me       string `json:"me"`
 		} `json:"topLevel"`
+		ThirdPartyCookies struct {
+			SetAtTopLevel     bool `json:"setAtTopLevel"`
+			FramedRequestSeen bool `json:"framedRequestSeen"`
+			SentToFrame       bool `json:"sentToFrame"`
+			ReadableInFrame   bool `json:"readableInFrame"`
+		} `json:"thirdPartyCookies"`
 		FramedTarget string `json:"framedTarget"`
 		Framed       struct {
 			SignedInTopLevel bool   `json:"signedInTopLevel"`
@@ -69,10 +75,21 @@ func TestGoSDKInBrowser(t *testing.T) {
 	if !got.TopLevel.SignedIn || got.TopLevel.Logins != 1 || !strings.Contains(got.TopLevel.Me, "demo") {
 		t.Errorf("top level: %+v", got.TopLevel)
 	}
+	// The framed case only proves something if Chromium really withholds
+	// the Space's cookies from the cross-site frame: check it, so a change
+	// of Chromium's defaults cannot silently weaken the test.
+	t.Logf("third-party cookie probe: %+v", got.ThirdPartyCookies)
+	if c := got.ThirdPartyCookies; !c.SetAtTopLevel || !c.FramedRequestSeen || c.SentToFrame || c.ReadableInFrame {
+		t.Errorf("third-party cookies are not blocked in the framed context: %+v", c)
+	}
 	if got.FramedTarget != "_blank" {
 		t.Errorf("framed button target = %q, want _blank", got.FramedTarget)
 	}
-	if !got.Framed.SignedInTopLevel || got.Framed.Logins > 3 || !strings.HasPrefix(got.Framed.URL, "https://"+primary+"/") {
+	// Logins counts every request to /login/huggingface in the browser
+	// context from before the click, in any tab or frame: the break-out
+	// tab starts exactly one login; a loop would show as many.
+	t.Logf("framed: %d login start(s)", got.Framed.Logins)
+	if !got.Framed.SignedInTopLevel || got.Framed.Logins < 1 || got.Framed.Logins > 2 || !strings.HasPrefix(got.Framed.URL, "https://"+primary+"/") {
 		t.Errorf("framed: %+v", got.Framed)
 	}
 }

@@ -3,7 +3,9 @@
 // then shown inside an iframe on another site (localhost vs
 // demo-space-go.localhost). In the frame the SDK's button opens the login in
 // a new tab (the hub's pages refuse to be framed); the user must end up
-// signed in there, with no redirect loop.
+// signed in there, with no redirect loop (logins are counted on the whole
+// browser context, from before the first click). A probe checks that the
+// framed Space really gets no third-party cookies.
 //
 // Usage: node sdk_browser.mjs SPACE_URL FRAMER_URL USERNAME PASSWORD [SCREENSHOT_DIR]
 import { chromium } from "playwright-core";
@@ -16,6 +18,7 @@ const browser = await chromium.launch({
     "--test-third-party-cookie-phaseout"],
 });
 const out = { chromium: browser.version() };
+const isLogin = (r) => new URL(r.url()).pathname.endsWith("/login/huggingface");
 
 async function signInAtHub(page) {
   await page.waitForSelector("input[name=password]", { timeout: 30000 });
@@ -32,9 +35,9 @@ try {
   // 1. At top level (the Space opened directly).
   {
     const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 900, height: 700 } });
-    const page = await ctx.newPage();
     let logins = 0;
-    page.on("request", (r) => { if (new URL(r.url()).pathname.endsWith("/login/huggingface")) logins++; });
+    ctx.on("request", (r) => { if (isLogin(r)) logins++; });
+    const page = await ctx.newPage();
     await page.goto(spaceURL);
     await page.click("text=Sign in with HF");
     await signInAtHub(page);
@@ -48,18 +51,46 @@ try {
   // 2. Inside a cross-site iframe, third-party cookies blocked.
   {
     const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 900, height: 700 } });
+    // Every request in the context, in every tab and frame, from before the
+    // first click: a redirect loop shows up here wherever it happens.
+    let logins = 0;
+    let framing = false, framedRequest;
+    ctx.on("request", (r) => {
+      if (isLogin(r)) logins++;
+      // The iframe's document request, while the framing page loads.
+      if (framing && !framedRequest && r.isNavigationRequest() && r.url().startsWith(spaceURL)) framedRequest = r;
+    });
+    // Probe that third-party cookies really are blocked: a cookie the Space
+    // sets at top level (SameSite=None, so only the third-party policy can
+    // withhold it) must be neither sent to nor readable by the framed Space.
     const page = await ctx.newPage();
+    await page.goto(spaceURL);
+    const firstParty = await page.evaluate(() => {
+      document.cookie = "hubid_probe=1; Path=/; Secure; SameSite=None";
+      return document.cookie;
+    });
+    framing = true;
     await page.goto(framerURL);
     const frame = page.frameLocator("iframe");
     const button = frame.locator("a", { hasText: "Sign in with HF" });
     await button.waitFor({ timeout: 30000 });
+    framing = false;
+    const framedCookie = await page.frames().find((f) => f !== page.mainFrame()).evaluate(() => document.cookie);
+    const framedHeaders = framedRequest ? await framedRequest.allHeaders() : {};
+    out.thirdPartyCookies = {
+      setAtTopLevel: firstParty.includes("hubid_probe=1"),
+      framedRequestSeen: !!framedRequest,
+      sentToFrame: (framedHeaders.cookie || "").includes("hubid_probe"),
+      readableInFrame: framedCookie.includes("hubid_probe"),
+    };
     out.framedTarget = await button.getAttribute("target");
     const [popup] = await Promise.all([ctx.waitForEvent("page"), button.click()]);
-    let logins = 0;
-    popup.on("request", (r) => { if (new URL(r.url()).pathname.endsWith("/login/huggingface")) logins++; });
     await signInAtHub(popup);
     await popup.waitForSelector("text=Sign out @" + username, { timeout: 30000 });
-    out.framed = { signedInTopLevel: true, logins, url: popup.url() };
+    // A loop would keep going after the signed-in page first showed.
+    await popup.waitForTimeout(1500);
+    out.framed = { signedInTopLevel: await popup.isVisible("text=Sign out @" + username), logins, url: popup.url() };
+    await ctx.close();
   }
 } finally {
   await browser.close();
