@@ -55,7 +55,10 @@ var demoRedirects = []string{
 var demoLogoutRedirects = []string{"http://localhost/", "http://127.0.0.1/"}
 
 // The "hubid CLI" app: public, no redirect URIs (device flow only), tokens
-// of 30 days with a refresh token, as huggingface.co's CLI app.
+// of 30 days with a refresh token, as huggingface.co's CLI app. Its refresh
+// tokens outlive them (31 days unused, 60 days per login: see
+// protocol.RefreshIdle and protocol.RefreshAbsolute), so "hubid login"
+// refreshing with a day left works.
 const (
 	cliAppName  = "hubid CLI"
 	cliTokenTTL = 30 * 24 * time.Hour

@@ -62,11 +62,22 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 	if ttl <= 0 {
 		ttl = protocol.DefaultAccessTokenTTL
 	}
+	// With a refresh token the access token belongs to a family, and
+	// never outlives it: a refresh late in the family gets a shorter
+	// access token, and its expires_in says so.
+	var fam Family
+	if p.Refresh {
+		fam = p.Family
+		if fam.ID == "" {
+			fam = NewFamily(p.AuthTime, now.Add(protocol.RefreshAbsolute(m.lifetimes().Absolute, ttl)))
+		}
+	}
+	expires := protocol.CapAccessExpiry(now, ttl, fam.Expires)
 	access, digest := store.NewSecret(PrefixAccessToken)
 	resp := &oidc.TokenResponse{
 		AccessToken: access,
 		TokenType:   oidc.TokenTypeBearer,
-		ExpiresIn:   int64(ttl / time.Second),
+		ExpiresIn:   int64(expires.Sub(now) / time.Second),
 		Scope:       protocol.JoinScopes(p.Scopes),
 	}
 	if slices.Contains(p.Scopes, oidc.ScopeOpenID) {
@@ -86,14 +97,10 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 	}
 	row := store.Token{
 		Hash: digest, Kind: store.KindAccess, UserID: p.User.ID, ClientID: p.App.ClientID,
-		Scopes: p.Scopes, CodeHash: p.CodeHash, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		Scopes: p.Scopes, CodeHash: p.CodeHash, CreatedAt: now, ExpiresAt: expires,
 	}
 	issued := &Issued{Response: resp, Rows: []store.Token{row}}
 	if p.Refresh {
-		fam := p.Family
-		if fam.ID == "" {
-			fam = NewFamily(p.AuthTime, now.Add(m.lifetimes().Absolute))
-		}
 		scopes := p.RefreshScopes
 		if scopes == nil {
 			scopes = p.Scopes
@@ -104,7 +111,7 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 		issued.Rows = append(issued.Rows, store.Token{
 			Hash: rdigest, Kind: store.KindRefresh, UserID: p.User.ID, ClientID: p.App.ClientID,
 			Scopes: scopes, CodeHash: p.CodeHash, FamilyID: fam.ID, CreatedAt: now,
-			ExpiresAt: minTime(now.Add(m.lifetimes().Idle), fam.Expires),
+			ExpiresAt: minTime(now.Add(protocol.RefreshIdle(m.lifetimes().Idle, ttl)), fam.Expires),
 		})
 	}
 	return issued, nil
@@ -117,10 +124,16 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// RefreshLifetimes bound refresh-token families.
+// RefreshLifetimes bound refresh-token families. Absolute and Idle are
+// floors: for an app whose access tokens live longer, a family lives at
+// least twice the access-token lifetime and an unused refresh token at
+// least that lifetime plus a day (protocol.RefreshAbsolute,
+// protocol.RefreshIdle), so a refresh token always outlives the access
+// token it comes with.
 type RefreshLifetimes struct {
 	// Absolute is how long a family lives from the login that started it
-	// (default 30 days): then the user signs in again.
+	// (default 30 days): then the user signs in again. No access token of
+	// the family expires after it.
 	Absolute time.Duration
 	// Idle is how long an unused refresh token stays valid (default 14
 	// days); each rotation starts it again, never past Absolute.

@@ -199,6 +199,9 @@ func TestRefreshLifetimes(t *testing.T) {
 	h := newHubWith(t, func(c *server.Config) {
 		c.Refresh = grants.RefreshLifetimes{Absolute: 10 * time.Hour, Idle: 4 * time.Hour, Grace: time.Second}
 	})
+	// The configured windows are floors raised for long-lived access
+	// tokens; with 1-hour tokens they apply as configured.
+	h.setTokenTTL(h.conf.ClientID, time.Hour)
 	rt := h.loginTokens(t, "openid")["refresh_token"].(string)
 	// Rotating every 3 h keeps it alive, until the absolute lifetime.
 	for i := range 3 {
@@ -216,10 +219,67 @@ func TestRefreshLifetimes(t *testing.T) {
 
 	// Idle: unused for longer than 4 h.
 	h2 := newHubWith(t, func(c *server.Config) { c.Refresh = grants.RefreshLifetimes{Idle: 4 * time.Hour} })
+	h2.setTokenTTL(h2.conf.ClientID, time.Hour)
 	rt2 := h2.loginTokens(t, "openid")["refresh_token"].(string)
 	h2.clock.Advance(4*time.Hour + time.Second)
 	if status, _ := h2.refresh(rt2, nil); status != 400 {
 		t.Errorf("idle refresh token still works: %d", status)
+	}
+}
+
+// setTokenTTL sets an app's access-token lifetime.
+func (h *hub) setTokenTTL(clientID string, ttl time.Duration) {
+	h.t.Helper()
+	if err := h.db.UpdateApp(context.Background(), clientID, func(a *store.App) error { a.TokenTTL = ttl; return nil }); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// TestRefreshOutlivesAccessToken: with access tokens longer than the
+// default refresh windows (14 days idle, 30 days per family), the refresh
+// token still outlives its access token (idle: TTL + 1 day; family: 2 ×
+// TTL), and a refreshed access token never outlives its family: its
+// expiry, and expires_in, stop at the family's end.
+func TestRefreshOutlivesAccessToken(t *testing.T) {
+	const day = 24 * time.Hour
+	h := newHub(t)
+	h.setTokenTTL(h.conf.ClientID, 20*day)
+	start := h.clock.Now()
+	toks := h.loginTokens(t, "openid")
+	if toks["expires_in"] != float64(20*day/time.Second) {
+		t.Fatalf("first access token: expires_in %v", toks["expires_in"])
+	}
+	rt := toks["refresh_token"].(string)
+
+	// Day 19 (past the 14-day default idle window): the refresh works and
+	// gives a full 20-day token.
+	h.clock.Advance(19 * day)
+	status, body := h.refresh(rt, nil)
+	if status != 200 || body["expires_in"] != float64(20*day/time.Second) {
+		t.Fatalf("refresh at day 19: %d %v", status, body)
+	}
+	// Day 38 (past the 30-day default family): the family lasts 40 days,
+	// so the new access token gets 2 days, not 20.
+	h.clock.Advance(19 * day)
+	status, body = h.refresh(body["refresh_token"].(string), nil)
+	if status != 200 || body["expires_in"] != float64(2*day/time.Second) {
+		t.Fatalf("refresh at day 38: %d %v", status, body)
+	}
+	at := body["access_token"].(string)
+	row, err := h.db.Token(context.Background(), store.Hash(at))
+	if err != nil || !row.ExpiresAt.Equal(start.Add(40*day)) {
+		t.Errorf("stored expiry %v (%v), want the family's end %v", row.ExpiresAt, err, start.Add(40*day))
+	}
+	h.clock.Advance(2*day - time.Second)
+	if h.userinfoStatus(at) != 200 {
+		t.Error("the capped access token stopped working before the family's end")
+	}
+	h.clock.Advance(time.Second)
+	if h.userinfoStatus(at) != 401 {
+		t.Error("an access token outlived its refresh family")
+	}
+	if status, body := h.refresh(body["refresh_token"].(string), nil); status != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("refresh after the family's end: %d %v", status, body)
 	}
 }
 
