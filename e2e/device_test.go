@@ -7,29 +7,44 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hubid/hubid/internal/apps"
 )
 
 // TestDeviceLoginAsHuggingFaceHub replays huggingface_hub's device login
-// (hf auth login) against hubid: a form with only client_id, polling with
-// the interval fallback, whoami, and a refresh; a person approves the code
-// through the hub's device pages meanwhile.
+// (hf auth login) against a real "hubid dev" process, with the hub's CLI
+// app as huggingface_hub uses huggingface.co's: a form with only
+// client_id, polling through authorization_pending and a provoked
+// slow_down (the client then adds 5 s to its interval), whoami-v2, and a
+// refresh; a person approves the code through the hub's device pages
+// meanwhile.
 func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	needPythonModules(t, "requests")
-	h := startHub(t)
-	cli, _, err := apps.Create(context.Background(), h.db, apps.Spec{Name: "hf CLI", Public: true, Scopes: []string{"email", "read-repos"}}, time.Now())
+	data := t.TempDir()
+	dev := start(t, "dev", "--addr", "127.0.0.1:0", "--data", data)
+	issuer := dev.await(t, `Issuer\s+(http://127\.0\.0\.1:\d+)`)
+	allowed := dev.await(t, `Allowed scopes: ([^\n]+)`)
+	var creds struct {
+		Username    string `json:"username"`
+		Password    string `json:"password"`
+		CLIClientID string `json:"cli_client_id"`
+	}
+	b, err := os.ReadFile(filepath.Join(data, "dev-credentials.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(b, &creds); err != nil || creds.CLIClientID == "" {
+		t.Fatalf("dev-credentials.json: %v, no cli_client_id in %s", err, b)
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "clients/hf_device_login.py", h.issuer, cli.ClientID)
+	cmd := exec.CommandContext(ctx, python, "clients/hf_device_login.py", issuer, creds.CLIClientID)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -42,6 +57,11 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 		t.Fatalf("no user code printed: %s", stderr.String())
 	}
 	userCode := strings.TrimSpace(lines.Text())
+	// Approve only after the client's provoked slow_down.
+	if !lines.Scan() || lines.Text() != "polled" {
+		cmd.Wait()
+		t.Fatalf("the client did not poll: %s", stderr.String())
+	}
 
 	// The person: sign in, type the code, allow.
 	jar, _ := cookiejar.New(nil)
@@ -56,12 +76,12 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 		bufio.NewReader(resp.Body).WriteTo(&b)
 		return b.String()
 	}
-	body := page(browser.Get(h.issuer + "/oauth/device?user_code=" + url.QueryEscape(userCode)))
+	body := page(browser.Get(issuer + "/oauth/device?user_code=" + url.QueryEscape(userCode)))
 	if strings.Contains(body, `name="password"`) {
 		next := hidden.FindStringSubmatch(body)[2]
-		body = page(browser.PostForm(h.issuer+"/login", url.Values{"username": {username}, "password": {password}, "next": {strings.ReplaceAll(next, "&amp;", "&")}}))
+		body = page(browser.PostForm(issuer+"/login", url.Values{"username": {creds.Username}, "password": {creds.Password}, "next": {strings.ReplaceAll(next, "&amp;", "&")}}))
 	}
-	body = page(browser.PostForm(h.issuer+"/oauth/device/confirm", url.Values{"user_code": {userCode}}))
+	body = page(browser.PostForm(issuer+"/oauth/device/confirm", url.Values{"user_code": {userCode}}))
 	f := url.Values{"decision": {"allow"}}
 	for _, m := range hidden.FindAllStringSubmatch(body, -1) {
 		f.Set(m[1], m[2])
@@ -69,7 +89,7 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	if f.Get("decision_token") == "" {
 		t.Fatalf("no approval form: %.500s", body)
 	}
-	page(browser.PostForm(h.issuer+"/oauth/device/decision", f))
+	page(browser.PostForm(issuer+"/oauth/device/decision", f))
 
 	var summary string
 	if lines.Scan() {
@@ -79,12 +99,17 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 		t.Fatalf("device login: %v\n%s", err, stderr.String())
 	}
 	var got struct {
-		Requests  string         `json:"requests"`
-		Device    map[string]any `json:"device"`
-		Answers   []string       `json:"answers"`
-		TokenType string         `json:"token_type"`
-		Scope     string         `json:"scope"`
-		Whoami    struct {
+		Requests              string         `json:"requests"`
+		Device                map[string]any `json:"device"`
+		IntervalSent          bool           `json:"interval_sent"`
+		ExpiresInSent         bool           `json:"expires_in_sent"`
+		Answers               []string       `json:"answers"`
+		Polls                 []float64      `json:"polls"`
+		IntervalAfterSlowDown float64        `json:"interval_after_slow_down"`
+		TokenType             string         `json:"token_type"`
+		Scope                 string         `json:"scope"`
+		ExpiresIn             float64        `json:"expires_in"`
+		Whoami                struct {
 			Name string         `json:"name"`
 			Type string         `json:"type"`
 			Auth map[string]any `json:"auth"`
@@ -101,20 +126,28 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	if err := json.Unmarshal([]byte(summary), &got); err != nil {
 		t.Fatalf("summary: %v\n%s", err, summary)
 	}
-	t.Logf("drove huggingface_hub's device login requests with python3-requests %s", got.Requests)
-	if got.Device["verification_uri"] != h.issuer+"/oauth/device" || got.Device["expires_in"] != float64(900) || got.Device["interval"] != float64(5) {
+	t.Logf("drove huggingface_hub's device login requests with python3-requests %s against hubid dev; polls at %v s: %v",
+		got.Requests, got.Polls, got.Answers)
+	// hubid always sends interval 5 and expires_in 900: the values
+	// huggingface_hub falls back to when they are missing, so its fallback
+	// path is never taken against hubid and a client relying on it polls
+	// at the same pace.
+	if !got.IntervalSent || !got.ExpiresInSent || got.Device["verification_uri"] != issuer+"/oauth/device" ||
+		got.Device["expires_in"] != float64(900) || got.Device["interval"] != float64(5) {
 		t.Errorf("device answer: %v", got.Device)
 	}
-	if got.TokenType != "bearer" || got.Scope != "openid profile email read-repos" || got.Whoami.Name != username ||
-		got.Whoami.Auth["type"] != "app_token_as_user" || got.Stored.Name != "oauth-alice" || !got.Stored.HasRefreshToken {
+	// Two polls in a row: pending, then slow_down; the client goes to 10 s,
+	// and the next poll, 10 s later, gets the tokens without another
+	// slow_down.
+	if strings.Join(got.Answers, ",") != "authorization_pending,slow_down" || got.IntervalAfterSlowDown != 10 ||
+		len(got.Polls) != 3 || got.Polls[2]-got.Polls[1] < 10 {
+		t.Errorf("polling: answers %v at %v s, interval after slow_down %v", got.Answers, got.Polls, got.IntervalAfterSlowDown)
+	}
+	if got.TokenType != "bearer" || got.Scope != allowed || got.ExpiresIn != 30*24*3600 || got.Whoami.Name != creds.Username ||
+		got.Whoami.Auth["type"] != "app_token_as_user" || got.Stored.Name != "oauth-"+creds.Username || !got.Stored.HasRefreshToken {
 		t.Errorf("login: %+v", got)
 	}
 	if got.Refresh.Status != 200 || !got.Refresh.NewRefreshToken {
 		t.Errorf("refresh: %+v", got.Refresh)
-	}
-	for _, a := range got.Answers {
-		if a != "authorization_pending" && a != "slow_down" {
-			t.Errorf("unexpected polling answer %q", a)
-		}
 	}
 }

@@ -7,8 +7,17 @@ interval 5 and expires_in 900 when the answer lacks them, adding 5 s on
 slow_down, and going on through authorization_pending, network errors and
 5xx; it then checks the token with whoami-v2 and stores it as
 "oauth-{username}" with its refresh token and expiry. This script does the
-same requests with requests, prints the user code on the first line (for
-the test to approve it), then a JSON summary on the second.
+same requests with requests and prints the user code on the first line.
+
+One deliberate deviation, to exercise slow_down for real: right after the
+device answer it polls twice in a row (the second poll comes too soon, so
+the hub answers slow_down and the client adds 5 s to its interval, as
+huggingface_hub does), then prints "polled" on the second line. The test
+approves the code only after that line, so the answers are exactly
+authorization_pending, slow_down, then the tokens after the longer
+interval. The JSON summary is the third line; it records whether the hub
+sent interval and expires_in (when it does, huggingface_hub's fallbacks of
+5 and 900 are not used).
 
 Usage: hf_device_login.py HUB CLIENT_ID
 """
@@ -29,9 +38,16 @@ print(device["user_code"], flush=True)
 interval = device.get("interval", 5)
 deadline = time.time() + device.get("expires_in", 900)
 answers = []
+polls = []  # seconds since the device answer, one per poll
+started = time.time()
 token = None
-while time.time() < deadline:
-    time.sleep(interval)
+
+
+def poll():
+    """One device_code token request; returns the tokens, or None to go on
+    (huggingface_hub's handling of each answer)."""
+    global interval
+    polls.append(round(time.time() - started, 1))
     try:
         r = requests.post(f"{HUB}/oauth/token", data={
             "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
@@ -39,21 +55,32 @@ while time.time() < deadline:
             "client_id": CLIENT_ID,
         }, timeout=10)
     except requests.RequestException:
-        continue
+        return None
     if r.status_code >= 500:
-        continue
+        return None
     body = r.json()
     if r.status_code == 200:
-        token = body
-        break
+        return body
     error = body.get("error")
     answers.append(error)
     if error == "authorization_pending":
-        continue
+        return None
     if error == "slow_down":
         interval += 5
-        continue
+        return None
     raise SystemExit(f"device login failed: {error}: {body.get('error_description')}")
+
+
+# The deliberate too-fast pair of polls (see above), before approval.
+for _ in range(2):
+    if poll() is not None:
+        raise SystemExit("tokens before the user approved")
+interval_after_slow_down = interval
+print("polled", flush=True)
+
+while token is None and time.time() < deadline:
+    time.sleep(interval)
+    token = poll()
 
 if token is None:
     raise SystemExit("device code expired")
@@ -76,7 +103,12 @@ refreshed = r.json()
 print(json.dumps({
     "requests": requests.__version__,
     "device": {k: device.get(k) for k in ("verification_uri", "verification_uri_complete", "expires_in", "interval")},
+    "interval_sent": "interval" in device,
+    "expires_in_sent": "expires_in" in device,
     "answers": answers,
+    "polls": polls,
+    "interval_after_slow_down": interval_after_slow_down,
+    "expires_in": token.get("expires_in"),
     "token_type": token.get("token_type"),
     "scope": token.get("scope"),
     "whoami": {"name": me.get("name"), "type": me.get("type"), "auth": me.get("auth")},
