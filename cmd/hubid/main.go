@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -45,6 +46,10 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// keyCacheTTL is how long serve and dev use cached signing keys before
+	// rereading the store (keys.DefaultCacheTTL when zero); tests shorten it
+	// to see a rotation by another process without waiting.
+	keyCacheTTL time.Duration
 }
 
 type command struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hubid/hubid/internal/accounts"
+	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
 )
@@ -24,6 +25,8 @@ type serveConfig struct {
 	DataDir      string
 	Dev          bool
 	GCInterval   time.Duration
+	// KeyCacheTTL: see env.keyCacheTTL (no flag).
+	KeyCacheTTL time.Duration
 }
 
 // Validate explains every problem at once.
@@ -65,7 +68,7 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", "127.0.0.1:8080"
 	}
 	fs := e.newFlags(name, usage)
-	cfg := serveConfig{Dev: dev}
+	cfg := serveConfig{Dev: dev, KeyCacheTTL: e.keyCacheTTL}
 	fs.StringVar(&cfg.Addr, "addr", e.envOr("HUBID_ADDR", addr), "address to listen on (env HUBID_ADDR)")
 	if !dev {
 		fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
@@ -144,7 +147,7 @@ const defaultGCInterval = 10 * time.Minute
 // and every cfg.GCInterval.
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	slog.SetDefault(log)
-	km, err := openKeys(ctx, st)
+	km, err := openKeys(ctx, st, keys.WithCacheTTL(cfg.KeyCacheTTL))
 	if err != nil {
 		ln.Close()
 		return err

@@ -38,8 +38,8 @@ func openStore(dir string) (store.Store, error) {
 }
 
 // openKeys returns the key manager with keys ensured.
-func openKeys(ctx context.Context, st store.Store) (*keys.Manager, error) {
-	m := keys.New(st, nil)
+func openKeys(ctx context.Context, st store.Store, opts ...keys.Option) (*keys.Manager, error) {
+	m := keys.New(st, nil, opts...)
 	if err := m.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
