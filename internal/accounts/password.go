@@ -7,9 +7,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -198,7 +201,19 @@ type Hasher struct {
 	max  int
 	once sync.Once
 	sem  chan struct{}
+
+	// A hash's memory is garbage once it is done, but the Go runtime
+	// hands freed memory back to the system only slowly, so a burst of
+	// logins would leave the process holding up to max*19 MiB for
+	// minutes. When the last computation in flight ends, the Hasher
+	// returns it at once (a GC, about a millisecond at hubid's heap
+	// size, against tens for the hash), at most once per freeEvery.
+	freeOS   func() // nil: debug.FreeOSMemory; tests replace it
+	lastFree atomic.Int64
 }
+
+// freeEvery is how often a Hasher may return memory to the system.
+const freeEvery = time.Second
 
 // NewHasher returns a Hasher that runs at most maxConcurrent computations at
 // once (DefaultMaxConcurrent when maxConcurrent <= 0).
@@ -225,7 +240,21 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *Hasher) release() { <-h.sem }
+func (h *Hasher) release() {
+	<-h.sem
+	if len(h.sem) > 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	if last := h.lastFree.Load(); now-last < int64(freeEvery) || !h.lastFree.CompareAndSwap(last, now) {
+		return
+	}
+	if h.freeOS != nil {
+		go h.freeOS()
+	} else {
+		go debug.FreeOSMemory()
+	}
+}
 
 // Hash is HashPassword within the concurrency bound. It returns ctx's error
 // if ctx ends before a slot is free.

@@ -341,3 +341,44 @@ func TestDummyIsCurrentParams(t *testing.T) {
 		t.Errorf("dummy params (-current +dummy):\n%s", diff)
 	}
 }
+
+// TestHasherReturnsMemory: when the last hash in flight ends the Hasher
+// hands the freed memory back to the system, once however many ended
+// together, and not while another hash still runs.
+func TestHasherReturnsMemory(t *testing.T) {
+	h := NewHasher(2)
+	freed := make(chan struct{}, 10)
+	h.freeOS = func() { freed <- struct{}{} }
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(h.acquire(ctx))
+	must(h.acquire(ctx))
+	h.release()
+	select {
+	case <-freed:
+		t.Fatal("memory returned while a hash was still running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	h.release()
+	select {
+	case <-freed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("memory not returned after the last hash ended")
+	}
+	// Within freeEvery of the last return, another end returns nothing.
+	must(h.acquire(ctx))
+	h.release()
+	select {
+	case <-freed:
+		t.Fatal("memory returned twice within freeEvery")
+	case <-time.After(20 * time.Millisecond):
+	}
+	if _, err := h.Hash(ctx, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+}
