@@ -108,6 +108,29 @@ func needChromium(t *testing.T) {
 	needNodeModules(t, "playwright-core")
 }
 
+// screenshotDir is where the browser tests save screenshots:
+// $HUBID_SCREENSHOTS, a relative path taken from the repository root (go
+// test runs in e2e/, so "docs/screenshots" means the repository's docs),
+// or "" for none.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("HUBID_SCREENSHOTS")
+	if dir == "" {
+		return ""
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir)
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // devPassword reads the demo password hubid dev wrote.
 func devPassword(t *testing.T, data string) string {
 	t.Helper()
@@ -136,7 +159,7 @@ func TestHuggingFaceHubInBrowser(t *testing.T) {
 	host := space.await(t, `and http://[^/]+/, http://(127\.0\.0\.1:\d+)/`)
 	space.await(t, `serving the static files`)
 
-	shots := os.Getenv("HUBID_SCREENSHOTS")
+	shots := screenshotDir(t)
 	if shots == "" {
 		shots = t.TempDir()
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,7 +45,7 @@ func TestGoSDKInBrowser(t *testing.T) {
 	defer framer.Close()
 	framerURL := "http://localhost:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port) + "/"
 
-	shots := os.Getenv("HUBID_SCREENSHOTS")
+	shots := screenshotDir(t)
 	out := runClient(t, "node", "clients/sdk_browser.mjs", "https://"+primary+"/", framerURL, "demo", devPassword(t, data), shots)
 	var got struct {
 		Chromium string `json:"chromium"`
