@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hubid/hubid/internal/store/sqlite"
 )
 
 // hubidBinary builds cmd/hubid once per test run.
@@ -131,6 +134,21 @@ func screenshotDir(t *testing.T) string {
 	return dir
 }
 
+// devUserID reads a user's id from the database of hubid dev.
+func devUserID(t *testing.T, data, name string) string {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(data, "hubid.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.UserByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
 // devPassword reads the demo password hubid dev wrote.
 func devPassword(t *testing.T, data string) string {
 	t.Helper()
@@ -186,8 +204,13 @@ func TestHuggingFaceHubInBrowser(t *testing.T) {
 	t.Logf("drove @huggingface/hub %s in Chromium %s", hubVersion, got.Chromium)
 	first, second := got.Results[0], got.Results[1]
 	if first.Status != "Signed in as @demo." || first.Scope != "openid profile email" ||
-		first.UserInfo["preferred_username"] != "demo" || first.UserInfo["email"] != "demo@example.com" || first.UserInfo["sub"] == "" {
+		first.UserInfo["preferred_username"] != "demo" || first.UserInfo["email"] != "demo@example.com" {
 		t.Errorf("first sign-in: %+v", first)
+	}
+	// sub is the demo user's id as stored by hubid dev, in both sign-ins.
+	demoID := devUserID(t, data, "demo")
+	if first.UserInfo["sub"] != demoID || second.UserInfo["sub"] != demoID {
+		t.Errorf("sub: first %v, second %v, want the demo user's id %q", first.UserInfo["sub"], second.UserInfo["sub"], demoID)
 	}
 	if strings.Contains(first.URL, "code=") {
 		t.Errorf("the code stayed in the address bar: %s", first.URL)

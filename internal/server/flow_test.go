@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -22,11 +25,40 @@ func decodeJSON(t *testing.T, resp *http.Response) map[string]any {
 	return m
 }
 
+// moduleVersion is the version of a module the tests link: from the
+// binary's build info when it lists dependencies (test binaries do not),
+// else the requirement in the repository's go.mod, which is what go test
+// builds with (go.sum pins it).
+func moduleVersion(path string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == path {
+				if d.Replace != nil {
+					return d.Replace.Version
+				}
+				return d.Version
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		return "(unknown: " + err.Error() + ")"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
+		if len(f) >= 2 && f[0] == path {
+			return f[1]
+		}
+	}
+	return "(unknown)"
+}
+
 // TestCodeFlowGoOIDC drives the whole flow with coreos/go-oidc and
 // x/oauth2, the way a Go relying party does: login, consent, code, token
 // (with and without PKCE, Basic and post authentication), ID-token
 // verification, userinfo.
 func TestCodeFlowGoOIDC(t *testing.T) {
+	t.Logf("drove go-oidc %s, x/oauth2 %s", moduleVersion("github.com/coreos/go-oidc/v3"), moduleVersion("golang.org/x/oauth2"))
 	cases := []struct {
 		name      string
 		pkce      bool
