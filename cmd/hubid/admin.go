@@ -40,8 +40,8 @@ func notFound(err error, what string) error {
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	return e.subcommand(ctx, "user", args, map[string]func(context.Context, *env, []string) error{
-		"add": userAdd, "list": userList, "passwd": userPasswd,
-	}, []string{"add", "list", "passwd"})
+		"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
+	}, []string{"add", "list", "passwd", "delete"})
 }
 
 type userJSON struct {
@@ -187,6 +187,40 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 		return e.printJSON(map[string]any{"username": u.Username, "password_changed": true})
 	}
 	fmt.Fprintf(e.stdout, "password of %s changed\n", u.Username)
+	return nil
+}
+
+// userDelete deletes a user. The store takes the user's memberships,
+// consents, browser sessions, codes and tokens (OAuth access and refresh
+// tokens, user access tokens) with it, so everything the user signed in to
+// stops working at once; apps the user owns stay.
+func userDelete(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("user delete", "user delete USERNAME [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	data := e.dataDirFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give exactly one USERNAME")
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, pos[0])
+	if err != nil {
+		return notFound(err, fmt.Sprintf("user %q", pos[0]))
+	}
+	if err := st.DeleteUser(ctx, u.ID); err != nil {
+		return notFound(err, fmt.Sprintf("user %q", pos[0]))
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"username": u.Username, "id": u.ID, "deleted": true})
+	}
+	fmt.Fprintf(e.stdout, "deleted user %s (id %s) with its tokens, consents, sessions and memberships\n", u.Username, u.ID)
 	return nil
 }
 
