@@ -19,8 +19,11 @@ type connectedApp struct {
 	Space     string
 	Scopes    []oidc.ScopeInfo
 	GrantedAt string
-	LastUsed  string
-	Token     string // session-bound revoke token
+	// LastIssued is when the app last got a token for the user (a sign-in,
+	// a device login or a refresh), or "". Nothing records when a token is
+	// used: that would put a write on the userinfo and API hot path.
+	LastIssued string
+	Token      string // session-bound revoke token
 }
 
 type connectedPage struct {
@@ -43,7 +46,8 @@ func (s *Server) requireSession(w http.ResponseWriter, r *http.Request) *session
 }
 
 // serveConnectedApps is GET /settings/connected-applications: the apps the
-// user authorized, with their scopes and last use, and a way to revoke each.
+// user authorized, with their scopes and when each last got a token, and a
+// way to revoke each.
 func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 	sess := s.requireSession(w, r)
 	if sess == nil {
@@ -57,7 +61,7 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 	// Apps hold access through a consent, or through live tokens alone
 	// (device logins ask every time and store no consent): list both.
 	now := s.now()
-	lastUse := map[string]time.Time{}
+	lastIssued := map[string]time.Time{}
 	granted := map[string]bool{}
 	for _, c := range consents {
 		granted[c.ClientID] = true
@@ -69,8 +73,8 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, t := range tokens {
-			if t.CreatedAt.After(lastUse[t.ClientID]) {
-				lastUse[t.ClientID] = t.CreatedAt
+			if t.CreatedAt.After(lastIssued[t.ClientID]) {
+				lastIssued[t.ClientID] = t.CreatedAt
 			}
 			live := t.RevokedAt.IsZero() && t.RotatedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 			if live && !granted[t.ClientID] {
@@ -91,11 +95,11 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 		}
 		ca := connectedApp{
 			ClientID: app.ClientID, Name: app.Name, Space: app.SpaceID,
-			GrantedAt: c.CreatedAt.UTC().Format("2006-01-02"), LastUsed: "never",
-			Token: s.sessionMAC(sess, "revoke-app", app.ClientID),
+			GrantedAt: c.CreatedAt.UTC().Format("2006-01-02"),
+			Token:     s.sessionMAC(sess, "revoke-app", app.ClientID),
 		}
-		if t, ok := lastUse[app.ClientID]; ok {
-			ca.LastUsed = t.UTC().Format("2006-01-02 15:04 UTC")
+		if t, ok := lastIssued[app.ClientID]; ok {
+			ca.LastIssued = t.UTC().Format("2006-01-02 15:04 UTC")
 		}
 		for _, sc := range c.Scopes {
 			ca.Scopes = append(ca.Scopes, oidc.ScopeInfo{Name: sc, Description: oidc.ScopeDescription(sc)})

@@ -22,7 +22,7 @@ func TestConnectedApplications(t *testing.T) {
 	at := tok["access_token"].(string)
 
 	resp, body = b.get("/settings/connected-applications")
-	if resp.StatusCode != 200 || !strings.Contains(body, "Confidential app") || !strings.Contains(body, "<code>email</code>") || strings.Contains(body, "last used never") {
+	if resp.StatusCode != 200 || !strings.Contains(body, "Confidential app") || !strings.Contains(body, "<code>email</code>") || !strings.Contains(body, "last token issued ") {
 		t.Fatalf("list: %d %s", resp.StatusCode, body)
 	}
 	f := formFields(body)
@@ -62,5 +62,34 @@ func TestConnectedApplicationsWithoutConsent(t *testing.T) {
 	}
 	if resp, _ := b.postForm("/settings/connected-applications/revoke", formFields(body)); resp.StatusCode != 200 || h.userinfoStatus(tok) != 401 {
 		t.Errorf("revoke: %d", resp.StatusCode)
+	}
+}
+
+// TestConnectedApplicationsLastTokenIssued: the page says when the app last
+// got a token (a sign-in or a refresh), not when it last used one: nothing
+// records use, so calls to userinfo do not move the date.
+func TestConnectedApplicationsLastTokenIssued(t *testing.T) {
+	h := newHub(t)
+	toks := h.loginTokens(t, "openid email")
+	issued := h.clock.Now()
+	b := h.browser()
+	b.login("alice", alicePassword)
+	stamp := func(t time.Time) string { return "last token issued " + t.UTC().Format("2006-01-02 15:04 UTC") }
+
+	h.clock.Advance(2 * time.Hour)
+	if h.userinfoStatus(toks["access_token"].(string)) != 200 {
+		t.Fatal("userinfo")
+	}
+	_, body := b.get("/settings/connected-applications")
+	if !strings.Contains(body, stamp(issued)) || strings.Contains(body, "last used") {
+		t.Errorf("after a userinfo call: want %q, no \"last used\": %.800s", stamp(issued), body)
+	}
+	// A refresh issues tokens: the date moves.
+	if status, _ := h.refresh(toks["refresh_token"].(string), nil); status != 200 {
+		t.Fatal("refresh")
+	}
+	_, body = b.get("/settings/connected-applications")
+	if !strings.Contains(body, stamp(h.clock.Now())) {
+		t.Errorf("after a refresh: want %q: %.800s", stamp(h.clock.Now()), body)
 	}
 }
