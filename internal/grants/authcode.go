@@ -19,6 +19,7 @@ import (
 type AuthorizationCode struct {
 	Store  store.Store
 	Minter *Minter
+	Codes  *Codes
 }
 
 // Type implements Grant.
@@ -35,19 +36,17 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 		return nil, oidc.InvalidRequest("redirect_uri is missing; send the same redirect_uri as in the authorization request")
 	}
 	verifier := req.Form.Get("code_verifier")
-	hash := store.Hash(code)
-	ac, err := g.Store.Code(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
+	ac, err := g.Codes.Open(code)
+	if err != nil {
 		return nil, oidc.InvalidGrant("the code is invalid or has expired; start the login again")
 	}
-	if err != nil {
-		return nil, oidc.ServerError(err)
-	}
 	now := g.Minter.Now()
-	if !ac.UsedAt.IsZero() {
-		return nil, g.replayed(ctx, ac)
-	}
 	if !now.Before(ac.ExpiresAt) {
+		// A code presented after its expiry may be a late replay of one
+		// that was redeemed: what it issued is revoked (RFC 6749 §4.1.2).
+		if oerr := g.revokeIssued(ctx, ac); oerr != nil {
+			return nil, oerr
+		}
 		return nil, oidc.InvalidGrant("the code has expired (codes live 60 seconds); start the login again")
 	}
 	if req.ClientID != "" && req.ClientID != ac.ClientID {
@@ -92,17 +91,17 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 		return nil, oidc.ServerError(err)
 	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
-		App: *app, User: user, Scopes: ac.Scopes, Nonce: ac.Nonce, AuthTime: ac.AuthTime, CodeHash: hash,
+		App: *app, User: user, Scopes: ac.Scopes, Nonce: ac.Nonce, AuthTime: ac.AuthTime, CodeHash: ac.Hash,
 		Refresh: app.RefreshTokens,
 	})
 	if oerr != nil {
 		return nil, oerr
 	}
-	switch err := g.Store.RedeemCode(ctx, hash, now, issued.Rows); {
+	switch err := g.Store.RedeemCode(ctx, ac, now, issued.Rows); {
 	case errors.Is(err, store.ErrCodeUsed):
 		return nil, g.replayed(ctx, ac)
 	case errors.Is(err, store.ErrNotFound):
-		return nil, oidc.InvalidGrant("the code is invalid or has expired; start the login again")
+		return nil, oidc.InvalidGrant("the user or client of this code no longer exists; start the login again")
 	case err != nil:
 		return nil, oidc.ServerError(err)
 	}
@@ -112,10 +111,21 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 // replayed revokes what a code issued when it is presented again
 // (RFC 6749 §4.1.2), and says so.
 func (g AuthorizationCode) replayed(ctx context.Context, ac store.AuthCode) *oidc.Error {
+	if oerr := g.revokeIssued(ctx, ac); oerr != nil {
+		return oerr
+	}
+	return oidc.InvalidGrant("the code was already used; the tokens issued for it have been revoked")
+}
+
+// revokeIssued revokes the live tokens issued for ac, logging when there
+// were any.
+func (g AuthorizationCode) revokeIssued(ctx context.Context, ac store.AuthCode) *oidc.Error {
 	n, err := g.Store.RevokeTokens(ctx, store.TokenFilter{CodeHash: ac.Hash}, g.Minter.Now())
 	if err != nil {
 		return oidc.ServerError(err)
 	}
-	slog.WarnContext(ctx, "authorization code replayed; revoked its tokens", "client_id", ac.ClientID, "user_id", ac.UserID, "revoked", n)
-	return oidc.InvalidGrant("the code was already used; the tokens issued for it have been revoked")
+	if n > 0 {
+		slog.WarnContext(ctx, "authorization code replayed; revoked its tokens", "client_id", ac.ClientID, "user_id", ac.UserID, "revoked", n)
+	}
+	return nil
 }

@@ -8,4 +8,11 @@
 // The package mints tokens through Minter, which is also what other grants
 // (refresh, device) will use, so that every token is made the same way:
 // opaque, prefixed, stored only as a digest.
+//
+// Authorization codes (Codes) carry their grant sealed with AES-256-GCM, so
+// that the authorization endpoint writes nothing: the store sees a code only
+// when it is redeemed, in the transaction that stores its tokens, and that
+// record makes it single use. A replay, in time or after expiry, revokes
+// what the code issued (RFC 6749 §4.1.2), through the code's digest that
+// every token it issued carries.
 package grants

@@ -242,10 +242,9 @@ func resolveRedirect(app store.App, requested string) (string, bool) {
 }
 
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App, sess *session, req protocol.AuthorizeRequest, redirectURI string, granted []string) {
-	code, digest := store.NewSecret("")
 	now := s.now()
-	err := s.store.CreateCode(r.Context(), store.AuthCode{
-		Hash: digest, ClientID: app.ClientID, UserID: sess.UserID, RedirectURI: redirectURI,
+	code, _, err := s.codes.Seal(store.AuthCode{
+		ClientID: app.ClientID, UserID: sess.UserID, RedirectURI: redirectURI,
 		Scopes: granted, Nonce: req.Nonce, CodeChallenge: req.CodeChallenge,
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(protocol.CodeTTL),
 	})

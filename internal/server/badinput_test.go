@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
@@ -1254,10 +1255,15 @@ func TestTokenReplayedCode(t *testing.T) {
 		// basic: the replay authenticates with Basic (the first redemption
 		// always does).
 		basic bool
+		// late: the replay comes after the code expired, when only the
+		// tokens it issued remember it.
+		late bool
 	}{
-		{"replayed-by-the-client", false, true},
-		{"replayed-without-client-auth-pkce", true, false},
-		{"replayed-with-client-auth-pkce", true, true},
+		{"replayed-by-the-client", false, true, false},
+		{"replayed-without-client-auth-pkce", true, false, false},
+		{"replayed-with-client-auth-pkce", true, true, false},
+		{"replayed-after-expiry", false, true, true},
+		{"replayed-after-expiry-without-client-auth-pkce", true, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1284,11 +1290,16 @@ func TestTokenReplayedCode(t *testing.T) {
 			if tc.basic {
 				user, pass = h.conf.ClientID, h.confSecret
 			}
+			want := "already used"
+			if tc.late {
+				h.clock.Advance(protocol.CodeTTL + store.CodeRetention + time.Minute)
+				want = "expired"
+			}
 			status, second, hdr := h.postToken(form, user, pass)
 			if status != 400 || second["error"] != string(oidc.ErrInvalidGrant) {
 				t.Errorf("replay: %d %v, want 400 invalid_grant", status, second)
 			}
-			if !strings.Contains(second["error_description"].(string), "already used") || hdr.Get("Cache-Control") != "no-store" {
+			if !strings.Contains(second["error_description"].(string), want) || hdr.Get("Cache-Control") != "no-store" {
 				t.Errorf("replay: %v %v", second, hdr)
 			}
 			if second["access_token"] != nil {

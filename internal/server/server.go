@@ -72,7 +72,8 @@ type Server struct {
 	delay   time.Duration
 	sleep   func(ctx context.Context, d time.Duration)
 	csrfKey []byte
-	secure  bool // cookies get Secure (issuer is https)
+	codes   *grants.Codes // seals and opens authorization codes
+	secure  bool          // cookies get Secure (issuer is https)
 	token   *grants.Handler
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
@@ -134,20 +135,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.sleep == nil {
 		s.sleep = sleepCtx
 	}
-	s.csrfKey, err = cfg.Store.Secret(ctx, "csrf-key", func() ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return b, err
-	})
+	s.csrfKey, err = cfg.Store.Secret(ctx, "csrf-key", randomKey(32))
 	if err != nil {
 		return nil, fmt.Errorf("load CSRF key: %w", err)
+	}
+	codeKey, err := cfg.Store.Secret(ctx, "code-key", randomKey(grants.CodeKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("load the authorization-code key: %w", err)
+	}
+	if s.codes, err = grants.NewCodes(codeKey); err != nil {
+		return nil, err
 	}
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
 	minter := &grants.Minter{Issuer: s.issuer, Signer: s.keys, Now: s.now, Refresh: cfg.Refresh}
 	s.token = grants.NewHandler(s.store, s.issuer, s.now,
-		grants.AuthorizationCode{Store: s.store, Minter: minter},
+		grants.AuthorizationCode{Store: s.store, Minter: minter, Codes: s.codes},
 		grants.RefreshToken{Store: s.store, Minter: minter},
 		grants.DeviceCode{Store: s.store, Minter: minter},
 	)
@@ -160,3 +164,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Issuer returns the issuer URL.
 func (s *Server) Issuer() string { return s.issuer }
+
+// randomKey returns a generator of n random bytes, for store.Secret.
+func randomKey(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b := make([]byte, n)
+		_, err := rand.Read(b)
+		return b, err
+	}
+}

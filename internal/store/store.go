@@ -102,8 +102,9 @@ type Consent struct {
 	UpdatedAt time.Time
 }
 
-// AuthCode is an issued authorization code. It is single use: UsedAt is set
-// when it is redeemed.
+// AuthCode is an authorization code. Issued codes carry these fields
+// themselves (grants.Codes); the store records a code only when it is
+// redeemed, with UsedAt set, which makes it single use.
 type AuthCode struct {
 	Hash          Digest
 	ClientID      string
@@ -115,7 +116,7 @@ type AuthCode struct {
 	AuthTime      time.Time
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
-	UsedAt        time.Time // zero until redeemed
+	UsedAt        time.Time // when it was redeemed
 }
 
 // Token kinds.
@@ -193,8 +194,12 @@ type SigningKey struct {
 	RotatedAt  time.Time // when it entered its current state
 }
 
-// CodeRetention is how long a code is kept after it expires.
-const CodeRetention = 24 * time.Hour
+// CodeRetention is how long a redeemed code is kept after it expires. Its
+// record is what refuses a second redemption while the code is valid; after
+// that the code's expiry refuses it, and the tokens it issued, which carry
+// its hash, are found through them (TokenFilter.CodeHash) to revoke them
+// on a late replay. The margin covers clock steps between processes.
+const CodeRetention = 10 * time.Minute
 
 // Device code statuses.
 const (
@@ -265,13 +270,13 @@ type Store interface {
 	DeleteConsent(ctx context.Context, userID, clientID string) error
 	ListConsents(ctx context.Context, userID string) ([]Consent, error)
 
-	// Authorization codes. Code returns a code whether used or not (the
-	// caller checks UsedAt and ExpiresAt). RedeemCode marks the code used and
-	// stores the tokens issued for it in one transaction; it returns
-	// ErrCodeUsed, storing nothing, when the code was redeemed before.
-	CreateCode(ctx context.Context, c AuthCode) error
+	// Authorization codes, as redeemed. RedeemCode records c as used at now
+	// and stores the tokens issued for it, in one transaction; it returns
+	// ErrCodeUsed, storing nothing, when a code with c.Hash was redeemed
+	// before, and ErrNotFound when c's client or user does not exist. Code
+	// returns a redeemed code.
 	Code(ctx context.Context, hash Digest) (AuthCode, error)
-	RedeemCode(ctx context.Context, hash Digest, now time.Time, issued []Token) error
+	RedeemCode(ctx context.Context, c AuthCode, now time.Time, issued []Token) error
 
 	// Tokens. Token returns revoked and expired tokens too; the caller checks.
 	CreateToken(ctx context.Context, t Token) error
@@ -323,9 +328,8 @@ type Store interface {
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 
 	// GarbageCollect deletes tokens, sessions and device codes that expired
-	// before now, and authorization codes that expired more than
-	// CodeRetention before now (kept that long so that a late replay still
-	// revokes what the code issued).
+	// before now, and redeemed authorization codes that expired more than
+	// CodeRetention before now.
 	GarbageCollect(ctx context.Context, now time.Time) (GCResult, error)
 
 	Close() error

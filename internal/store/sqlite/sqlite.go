@@ -240,7 +240,7 @@ func (db *DB) Close() error {
 var txQueries = []string{
 	qUserByID, qUpdateUser,
 	qAppByID, qUpdateApp,
-	qRedeemCode, qCodeExists, insertToken, qRotateRefresh, qTokenByHash,
+	qInsertCode, insertToken, qRotateRefresh, qTokenByHash,
 	qDeviceByHash, qUpdateDevice, qRedeemDevice, qDeviceExists,
 	qKeys, qDeleteKeys, qInsertKey,
 }

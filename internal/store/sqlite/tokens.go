@@ -13,10 +13,9 @@ import (
 const codeCols = `hash, client_id, user_id, redirect_uri, scopes, nonce, code_challenge,
 	auth_time, created_at, expires_at, used_at`
 
-const (
-	qRedeemCode = `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND used_at IS NULL`
-	qCodeExists = `SELECT EXISTS (SELECT 1 FROM auth_codes WHERE hash = ?)`
-)
+// qInsertCode records a redeemed code; a second one with the same hash
+// inserts nothing.
+const qInsertCode = `INSERT INTO auth_codes (` + codeCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`
 
 func scanCode(sc scanner) (store.AuthCode, error) {
 	var c store.AuthCode
@@ -24,20 +23,6 @@ func scanCode(sc scanner) (store.AuthCode, error) {
 		&c.Nonce, &c.CodeChallenge, timeCol{&c.AuthTime}, timeCol{&c.CreatedAt},
 		timeCol{&c.ExpiresAt}, timeCol{&c.UsedAt})
 	return c, err
-}
-
-// CreateCode implements store.Store. The client and the user must exist.
-func (db *DB) CreateCode(ctx context.Context, c store.AuthCode) error {
-	var e enc
-	args := []any{c.Hash[:], c.ClientID, c.UserID, c.RedirectURI, e.list(c.Scopes), c.Nonce, c.CodeChallenge,
-		e.time(c.AuthTime), e.time(c.CreatedAt), e.time(c.ExpiresAt), e.time(c.UsedAt)}
-	if e.err != nil {
-		return e.err
-	}
-	if _, err := db.exec(ctx, `INSERT INTO auth_codes (`+codeCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
-		return fail("create code", err)
-	}
-	return nil
 }
 
 // Code implements store.Store.
@@ -53,32 +38,27 @@ func (db *DB) Code(ctx context.Context, hash store.Digest) (store.AuthCode, erro
 	return c, nil
 }
 
-// RedeemCode implements store.Store: in one write transaction it sets the
-// code's UsedAt to now, if it was not set, and inserts the issued tokens.
-// It returns store.ErrNotFound for an unknown code and store.ErrCodeUsed for
-// a used one; on any error nothing is stored. It does not look at
+// RedeemCode implements store.Store: in one write transaction it inserts c,
+// used at now, and the issued tokens. A code already recorded is
+// store.ErrCodeUsed; on any error nothing is stored. It does not look at
 // ExpiresAt: the caller checked it.
-func (db *DB) RedeemCode(ctx context.Context, hash store.Digest, now time.Time, issued []store.Token) error {
+func (db *DB) RedeemCode(ctx context.Context, c store.AuthCode, now time.Time, issued []store.Token) error {
+	var e enc
+	args := []any{c.Hash[:], c.ClientID, c.UserID, c.RedirectURI, e.list(c.Scopes), c.Nonce, c.CodeChallenge,
+		e.time(c.AuthTime), e.time(c.CreatedAt), e.time(c.ExpiresAt), nil}
+	if e.err != nil {
+		return e.err
+	}
 	return db.markAndIssue(ctx, "redeem code", now, issued, func(t *tx, at any) error {
-		res, err := t.exec(qRedeemCode, at, hash[:])
+		args[len(args)-1] = at
+		res, err := t.exec(qInsertCode, args...)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		row, err := t.queryRow(qCodeExists, hash[:])
-		if err != nil {
-			return err
-		}
-		var exists bool
-		if err := row.Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			return store.ErrCodeUsed
-		}
-		return store.ErrNotFound
+		return store.ErrCodeUsed
 	})
 }
 

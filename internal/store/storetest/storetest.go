@@ -42,7 +42,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Consents", s.consents},
 		{"Codes/RoundTrip", s.codesRoundTrip},
 		{"Codes/Redeem", s.codesRedeem},
-		{"Codes/RedeemUnknown", s.codesRedeemUnknown},
 		{"Codes/RedeemAtomic", s.codesRedeemAtomic},
 		{"Codes/RedeemConcurrent", s.codesRedeemConcurrent},
 		{"Tokens/RoundTrip", s.tokensRoundTrip},
@@ -352,7 +351,7 @@ func (x suite) usersDeleteCascades(t *testing.T) {
 	for _, u := range []store.User{a, b} {
 		must(t, s.SetMember(ctx, o.ID, u.ID, store.RoleWrite))
 		must(t, s.PutConsent(ctx, store.Consent{UserID: u.ID, ClientID: p.ClientID, Scopes: []string{"openid"}, CreatedAt: t0}))
-		must(t, s.CreateCode(ctx, code("code-"+u.Username, p, u)))
+		must(t, s.RedeemCode(ctx, code("code-"+u.Username, p, u), at(time.Minute), nil))
 		must(t, s.CreateToken(ctx, accessToken("at-"+u.Username, p, u)))
 		must(t, s.CreateToken(ctx, userToken("ut-"+u.Username, u, t0)))
 		must(t, s.CreateSession(ctx, session("sess-"+u.Username, u)))
@@ -637,7 +636,7 @@ func (x suite) appsDeleteCascades(t *testing.T) {
 		for _, u := range []store.User{a, b} {
 			key := p.Name + "/" + u.Username
 			must(t, s.PutConsent(ctx, store.Consent{UserID: u.ID, ClientID: p.ClientID, Scopes: []string{"openid"}}))
-			must(t, s.CreateCode(ctx, code("code "+key, p, u)))
+			must(t, s.RedeemCode(ctx, code("code "+key, p, u), at(time.Minute), nil))
 			must(t, s.CreateToken(ctx, accessToken("at "+key, p, u)))
 			must(t, s.CreateDeviceCode(ctx, approved(deviceCode("device "+key, "user code "+key, p), u)))
 		}
@@ -740,35 +739,40 @@ func (x suite) codesRoundTrip(t *testing.T) {
 	full := code("code-1", p, a)
 	plain := store.AuthCode{Hash: store.Hash("code-2"), ClientID: p.ClientID, UserID: a.ID,
 		RedirectURI: "http://localhost/cb", CreatedAt: t0, ExpiresAt: at(time.Minute)}
+	now := at(30 * time.Second)
 	for _, c := range []store.AuthCode{full, plain} {
-		must(t, s.CreateCode(ctx, c))
+		_, err := s.Code(ctx, c.Hash)
+		wantErr(t, "Code before RedeemCode", err, store.ErrNotFound)
+		must(t, s.RedeemCode(ctx, c, now, nil))
 		got, err := s.Code(ctx, c.Hash)
 		must(t, err)
-		diff(t, "Code", c, got)
+		want := c
+		want.UsedAt = now
+		diff(t, "Code", want, got)
 	}
-	wantErr(t, "CreateCode again", s.CreateCode(ctx, full), store.ErrAlreadyExists)
-	_, err := s.Code(ctx, store.Hash("nope"))
-	wantErr(t, "Code unknown", err, store.ErrNotFound)
 
 	bad := code("code-3", p, a)
 	bad.ClientID = "nope"
-	wantErr(t, "CreateCode unknown app", s.CreateCode(ctx, bad), store.ErrNotFound)
+	wantErr(t, "RedeemCode unknown app", s.RedeemCode(ctx, bad, now, nil), store.ErrNotFound)
 	bad = code("code-4", p, a)
 	bad.UserID = "nobody"
-	wantErr(t, "CreateCode unknown user", s.CreateCode(ctx, bad), store.ErrNotFound)
+	wantErr(t, "RedeemCode unknown user", s.RedeemCode(ctx, bad, now, nil), store.ErrNotFound)
+	for _, h := range []string{"code-3", "code-4"} {
+		_, err := s.Code(ctx, store.Hash(h))
+		wantErr(t, "Code after a failed RedeemCode", err, store.ErrNotFound)
+	}
 }
 
 func (x suite) codesRedeem(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	a, _, p := seed(t, s)
 	c := code("code", p, a)
-	must(t, s.CreateCode(ctx, c))
 	now := at(time.Minute)
 	at1 := accessToken("at-1", p, a)
 	at1.CodeHash = c.Hash
 	rt1 := at1
 	rt1.Hash, rt1.Kind, rt1.ExpiresAt = store.Hash("rt-1"), store.KindRefresh, time.Time{}
-	must(t, s.RedeemCode(ctx, c.Hash, now, []store.Token{at1, rt1}))
+	must(t, s.RedeemCode(ctx, c, now, []store.Token{at1, rt1}))
 
 	want := c
 	want.UsedAt = now
@@ -781,9 +785,12 @@ func (x suite) codesRedeem(t *testing.T) {
 		diff(t, "issued token", tok, got)
 	}
 
-	// A replay stores nothing and leaves UsedAt alone.
+	// A replay stores nothing and leaves the record alone, whatever the
+	// replayed copy says.
 	at2 := accessToken("at-2", p, a)
-	err = s.RedeemCode(ctx, c.Hash, at(2*time.Minute), []store.Token{at2})
+	again := c
+	again.Nonce = "other"
+	err = s.RedeemCode(ctx, again, at(2*time.Minute), []store.Token{at2})
 	wantErr(t, "RedeemCode again", err, store.ErrCodeUsed)
 	_, err = s.Token(ctx, at2.Hash)
 	wantErr(t, "token of the replay", err, store.ErrNotFound)
@@ -797,28 +804,6 @@ func (x suite) codesRedeem(t *testing.T) {
 	if n != 2 {
 		t.Errorf("RevokeTokens by code revoked %d, want 2", n)
 	}
-
-	// Redeeming with no tokens is allowed.
-	c2 := code("code-2", p, a)
-	must(t, s.CreateCode(ctx, c2))
-	must(t, s.RedeemCode(ctx, c2.Hash, now, nil))
-	got, err = s.Code(ctx, c2.Hash)
-	must(t, err)
-	if !got.UsedAt.Equal(now) {
-		t.Errorf("UsedAt = %v, want %v", got.UsedAt, now)
-	}
-}
-
-func (x suite) codesRedeemUnknown(t *testing.T) {
-	s, ctx := x.open(t), t.Context()
-	a, _, p := seed(t, s)
-	tok := accessToken("at", p, a)
-	err := s.RedeemCode(ctx, store.Hash("nope"), t0, []store.Token{tok})
-	wantErr(t, "RedeemCode unknown", err, store.ErrNotFound)
-	_, err = s.Token(ctx, tok.Hash)
-	wantErr(t, "token of unknown code", err, store.ErrNotFound)
-	_, err = s.Code(ctx, store.Hash("nope"))
-	wantErr(t, "unknown code after RedeemCode", err, store.ErrNotFound)
 }
 
 func (x suite) codesRedeemAtomic(t *testing.T) {
@@ -836,18 +821,16 @@ func (x suite) codesRedeemAtomic(t *testing.T) {
 		{"token of unknown user", orphan},
 	} {
 		c := code("code "+tc.name, p, a)
-		must(t, s.CreateCode(ctx, c))
 		good := accessToken("good "+tc.name, p, a)
-		if err := s.RedeemCode(ctx, c.Hash, at(time.Minute), []store.Token{good, tc.bad}); err == nil {
+		if err := s.RedeemCode(ctx, c, at(time.Minute), []store.Token{good, tc.bad}); err == nil {
 			t.Errorf("%s: RedeemCode succeeded", tc.name)
 		}
-		got, err := s.Code(ctx, c.Hash)
-		must(t, err)
-		diff(t, tc.name+": code after failed RedeemCode", c, got)
+		_, err := s.Code(ctx, c.Hash)
+		wantErr(t, tc.name+": code after failed RedeemCode", err, store.ErrNotFound)
 		_, err = s.Token(ctx, good.Hash)
 		wantErr(t, tc.name+": good token after failed RedeemCode", err, store.ErrNotFound)
 		// The code is still redeemable.
-		must(t, s.RedeemCode(ctx, c.Hash, at(2*time.Minute), []store.Token{good}))
+		must(t, s.RedeemCode(ctx, c, at(2*time.Minute), []store.Token{good}))
 	}
 }
 
@@ -855,7 +838,6 @@ func (x suite) codesRedeemConcurrent(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	a, _, p := seed(t, s)
 	c := code("code", p, a)
-	must(t, s.CreateCode(ctx, c))
 	const n = 10
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -864,7 +846,7 @@ func (x suite) codesRedeemConcurrent(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			tok := accessToken(fmt.Sprintf("at-%d", i), p, a)
-			errs[i] = s.RedeemCode(ctx, c.Hash, at(time.Duration(i+1)*time.Second), []store.Token{tok})
+			errs[i] = s.RedeemCode(ctx, c, at(time.Duration(i+1)*time.Second), []store.Token{tok})
 		})
 	}
 	close(start)
@@ -1732,20 +1714,17 @@ func (x suite) garbageCollect(t *testing.T) {
 		"live":    sess("live", now.Add(time.Second)),
 		"never":   sess("never", time.Time{}),
 	}
-	cd := func(secret string, expires time.Time, used bool) store.AuthCode {
+	cd := func(secret string, expires time.Time) store.AuthCode {
 		c := code(secret, p, a)
-		c.CreatedAt, c.ExpiresAt = expires.Add(-10*time.Minute), expires
-		if used {
-			c.UsedAt = expires.Add(-5 * time.Minute)
-		}
+		c.CreatedAt, c.ExpiresAt = expires.Add(-time.Minute), expires
 		return c
 	}
 	codes := map[string]store.AuthCode{
-		"beyond retention":      cd("beyond retention", now.Add(-store.CodeRetention-time.Microsecond), true),
-		"beyond retention 2":    cd("beyond retention 2", now.Add(-48*time.Hour), false),
-		"at retention boundary": cd("at retention boundary", now.Add(-store.CodeRetention), true),
-		"within retention":      cd("within retention", now.Add(-time.Hour), true),
-		"live":                  cd("live", now.Add(time.Minute), false),
+		"beyond retention":      cd("beyond retention", now.Add(-store.CodeRetention-time.Microsecond)),
+		"beyond retention 2":    cd("beyond retention 2", now.Add(-48*time.Hour)),
+		"at retention boundary": cd("at retention boundary", now.Add(-store.CodeRetention)),
+		"within retention":      cd("within retention", now.Add(-store.CodeRetention/2)),
+		"live":                  cd("live", now.Add(time.Minute)),
 	}
 	dc := func(name string, expires time.Time, used bool) store.DeviceCode {
 		d := approved(deviceCode(name, "user code "+name, p), a)
@@ -1769,7 +1748,7 @@ func (x suite) garbageCollect(t *testing.T) {
 		must(t, s.CreateSession(ctx, v))
 	}
 	for _, v := range codes {
-		must(t, s.CreateCode(ctx, v))
+		must(t, s.RedeemCode(ctx, v, v.ExpiresAt.Add(-time.Second), nil))
 	}
 	for _, v := range devices {
 		must(t, s.CreateDeviceCode(ctx, v))
