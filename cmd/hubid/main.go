@@ -24,7 +24,8 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses: 0 success, 1 failure (one-line reason on stderr), 2 usage.
+// Exit statuses: 0 success, 1 failure (one-line reason on stderr; one line
+// per problem for a list of problems such as a README's metadata), 2 usage.
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -110,6 +111,15 @@ func (e *env) main(ctx context.Context, args []string) int {
 			fmt.Fprintf(e.stderr, "hubid %s: %s\nRun 'hubid %s --help' for usage.\n", cmd, ue.msg, cmd)
 			return exitUsage
 		default:
+			// One line per failure; an error that is a list of
+			// problems (a README's metadata) gets one line per problem.
+			var ml interface{ Lines() []string }
+			if errors.As(err, &ml) {
+				for _, l := range ml.Lines() {
+					fmt.Fprintf(e.stderr, "hubid %s: %s\n", c.name, oneLine(l))
+				}
+				return exitFailure
+			}
 			fmt.Fprintf(e.stderr, "hubid %s: %s\n", c.name, oneLine(err.Error()))
 			return exitFailure
 		}

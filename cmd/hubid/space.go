@@ -87,10 +87,54 @@ func readReadme(dir string) ([]byte, spaces.Metadata, error) {
 	}
 	md, err := spaces.ParseReadme(b)
 	if err != nil {
-		return nil, md, fmt.Errorf("%s: %w", path, err)
+		return nil, md, readmeErr(path, err)
 	}
 	return b, md, nil
 }
+
+// readmeErr names the README in err: a metadata problem becomes a
+// *readmeError, printed one line per problem; anything else is prefixed
+// with the path.
+func readmeErr(path string, err error) error {
+	if ps := spaces.MetadataErrors(err); len(ps) > 0 {
+		return &readmeError{path: path, problems: ps}
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// readmeError is a README whose metadata is refused. Its lines read
+// "DIR/README.md line 4: hf_oauth: …", one per problem, each with the key,
+// the line, the bad value and what is allowed.
+type readmeError struct {
+	path     string
+	problems []*spaces.MetadataError
+}
+
+func (e *readmeError) Error() string { return strings.Join(e.Lines(), "\n") }
+
+// Lines is one line per problem (main prints each as a line of its own).
+func (e *readmeError) Lines() []string {
+	l := make([]string, len(e.problems))
+	for i, p := range e.problems {
+		l[i] = oneLine(p.In(e.path))
+	}
+	return l
+}
+
+func (e *readmeError) Unwrap() []error {
+	errs := make([]error, len(e.problems))
+	for i, p := range e.problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+// linesError is an error of several lines, each printed as a line of its
+// own by main (a hub's answer listing several README problems).
+type linesError []string
+
+func (e linesError) Error() string   { return strings.Join(e, "\n") }
+func (e linesError) Lines() []string { return e }
 
 // syncOutcome is the result of a sync, local or remote.
 type syncOutcome struct {
@@ -167,7 +211,9 @@ func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme 
 			Description string `json:"error_description"`
 		}
 		if json.Unmarshal(b, &oe) == nil && oe.Error != "" {
-			return syncOutcome{}, fmt.Errorf("the hub refused the sync (%s): %s", oe.Error, oe.Description)
+			lines := strings.Split(strings.TrimSpace(oe.Description), "\n")
+			lines[0] = fmt.Sprintf("the hub refused the sync (%s): %s", oe.Error, lines[0])
+			return syncOutcome{}, linesError(lines)
 		}
 		return syncOutcome{}, fmt.Errorf("the hub answered %s", resp.Status)
 	}

@@ -145,9 +145,13 @@ type MetadataError struct {
 	Msg string
 }
 
-func (e *MetadataError) Error() string {
+func (e *MetadataError) Error() string { return e.In("README.md") }
+
+// In is Error with file (e.g. "my-space/README.md") in place of
+// "README.md", so that a caller naming the file does not name it twice.
+func (e *MetadataError) In(file string) string {
 	var b strings.Builder
-	b.WriteString("README.md")
+	b.WriteString(file)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d", e.Line)
 	}
@@ -166,6 +170,25 @@ func (e *MetadataError) Error() string {
 		b.WriteString(e.Allowed)
 	}
 	return b.String()
+}
+
+// MetadataErrors returns the problems err holds (one *MetadataError, or
+// several joined as ParseReadme joins them, possibly wrapped), in order;
+// nil when err holds none.
+func MetadataErrors(err error) []*MetadataError {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *MetadataError:
+		return []*MetadataError{e}
+	case interface{ Unwrap() []error }:
+		var all []*MetadataError
+		for _, x := range e.Unwrap() {
+			all = append(all, MetadataErrors(x)...)
+		}
+		return all
+	}
+	return MetadataErrors(errors.Unwrap(err))
 }
 
 var utf8BOM = []byte("\xEF\xBB\xBF")
