@@ -12,14 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	ctx, sigs, stop := newSignalContext(context.Background())
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, takeSignals: sigs.take}
+	code := e.main(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
@@ -51,6 +50,10 @@ type env struct {
 	// rereading the store (keys.DefaultCacheTTL when zero); tests shorten it
 	// to see a rotation by another process without waiting.
 	keyCacheTTL time.Duration
+	// takeSignals, when set, hands the given signals to the caller until
+	// it calls release (see signalHub.take); space run forwards them to
+	// the app. Nil (tests, Main): the command only sees ctx end.
+	takeSignals func(sig ...os.Signal) (c <-chan os.Signal, release func())
 }
 
 type command struct {

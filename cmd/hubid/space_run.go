@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/hubid/hubid/internal/spaces"
@@ -26,7 +27,7 @@ func (e exitStatus) Error() string { return fmt.Sprintf("the app exited with sta
 var staticVars = []string{"OAUTH_CLIENT_ID", "OAUTH_SCOPES", "OPENID_PROVIDER_URL", "SPACE_ID", "SPACE_HOST"}
 
 func spaceRun(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("space run", "space run DIR --space owner/name [--addr 127.0.0.1:0] [--hub URL --token-stdin] [-- CMD ARGS…]")
+	fs := e.newFlags("space run", "space run DIR --space owner/name [--addr 127.0.0.1:0] [--hub URL --token-stdin] [-- CMD ARGS…]"+runSignalsHelp)
 	t := e.spaceFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:0", "where the Space host listens (http and https on one port); port 0 picks a free one")
 	pos, err := parse(fs, args)
@@ -113,7 +114,15 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	env := append(os.Environ(), out.Env.List()...)
 	env = append(env, spaces.AppEnv(md.SDK, appPort)...)
 	fmt.Fprintf(e.stderr, "  running %q on port %d\n", cmd, appPort)
-	code, err := spaces.RunApp(ctx, cmd, dir, env, e.stdout, e.stderr)
+	opt := spaces.AppOptions{}
+	if e.takeSignals != nil {
+		// Every signal that would end hubid goes to the app instead,
+		// and hubid waits for it: no orphan keeps running.
+		sigs, release := e.takeSignals(forwardedSignals...)
+		defer release()
+		opt.Signals = sigs
+	}
+	code, err := opt.Run(ctx, cmd, dir, env, e.stdout, e.stderr)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
@@ -125,6 +134,22 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+// runSignalsHelp is the part of space run's usage about signals and the
+// exit status.
+const runSignalsHelp = `
+
+The app runs in a process group of its own. SIGHUP, SIGINT (Ctrl-C), SIGQUIT
+and SIGTERM are passed on to it and hubid waits for it to exit; after 10s, or
+at a second Ctrl-C or SIGTERM, it is killed. SIGUSR1 and SIGUSR2 are passed on.
+hubid exits with the app's status: its exit code, or 128+N when signal N ended
+it (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 137 when it was killed).`
+
+// forwardedSignals are the signals space run passes on to the app's
+// process group (see spaces.AppOptions.Signals): HUP, INT, QUIT and TERM
+// end it (a second INT or TERM kills it at once), USR1 and USR2 are the
+// app's business.
+var forwardedSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2}
 
 func orNone(s string) string {
 	if s == "" {

@@ -24,10 +24,17 @@ type AppOptions struct {
 	// Grace is the time between SIGTERM and SIGKILL when the context
 	// ends; zero means DefaultGrace.
 	Grace time.Duration
-	// Kill, when it receives or is closed after the context ended,
-	// skips the rest of the grace period (a second Ctrl-C). Nil never
-	// fires.
+	// Kill, when it receives or is closed during the grace period,
+	// skips the rest of it (a second Ctrl-C). Nil never fires.
 	Kill <-chan struct{}
+	// Signals, when set, carries the signals hubid itself received
+	// (os/signal), which Run sends on, as they are, to the app's process
+	// group. SIGHUP, SIGINT, SIGQUIT and SIGTERM also start the grace
+	// period, after which the group gets SIGKILL; a second SIGINT or
+	// SIGTERM during it kills the group at once instead of being
+	// forwarded. Any other signal (SIGUSR1, SIGUSR2, …) is only
+	// forwarded.
+	Signals <-chan os.Signal
 }
 
 // RunApp runs the app with AppOptions{}: see AppOptions.Run.
@@ -39,8 +46,9 @@ func RunApp(ctx context.Context, cmd []string, dir string, env []string, stdout,
 // process group of its own, stdin from /dev/null, and waits for it to
 // exit. It never restarts it.
 //
-// When ctx ends (hubid got SIGINT or SIGTERM) the whole group gets SIGTERM,
-// then SIGKILL after the grace period. Once the app has exited, whatever
+// When ctx ends the whole group gets SIGTERM, then SIGKILL after the grace
+// period; signals on o.Signals are forwarded to the group (see
+// AppOptions.Signals). Once the app has exited, whatever
 // is left in its group is killed, as when a Space's container stops.
 //
 // exitCode is the app's status as a shell reports it: the exit status, or
@@ -86,22 +94,57 @@ func (o AppOptions) Run(ctx context.Context, cmd []string, dir string, env []str
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
 
-	var werr error
-	select {
-	case werr = <-done:
-	case <-ctx.Done():
-		syscall.Kill(-pgid, syscall.SIGTERM)
-		t := time.NewTimer(grace)
+	var (
+		werr      error
+		ending    bool             // the grace period has begun
+		graceOver <-chan time.Time // set during the grace period
+		kill      <-chan struct{}  // o.Kill during the grace period
+		ctxDone   = ctx.Done()     // nil once handled
+		timer     *time.Timer
+	)
+	beginGrace := func() {
+		if ending {
+			return
+		}
+		ending = true
+		timer = time.NewTimer(grace)
+		graceOver, kill = timer.C, o.Kill
+	}
+	killNow := func() {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		graceOver, kill = nil, nil
+	}
+wait:
+	for {
 		select {
 		case werr = <-done:
-		case <-t.C:
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			werr = <-done
-		case <-o.Kill:
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			werr = <-done
+			break wait
+		case <-ctxDone:
+			ctxDone = nil
+			syscall.Kill(-pgid, syscall.SIGTERM)
+			beginGrace()
+		case s := <-o.Signals:
+			sig, ok := s.(syscall.Signal)
+			if !ok {
+				continue
+			}
+			terminating := sig == syscall.SIGHUP || sig == syscall.SIGINT || sig == syscall.SIGQUIT || sig == syscall.SIGTERM
+			if ending && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
+				killNow()
+				continue
+			}
+			syscall.Kill(-pgid, sig)
+			if terminating {
+				beginGrace()
+			}
+		case <-graceOver:
+			killNow()
+		case <-kill:
+			killNow()
 		}
-		t.Stop()
+	}
+	if timer != nil {
+		timer.Stop()
 	}
 	// The leader is gone; leave no stragglers (ESRCH when there are none).
 	syscall.Kill(-pgid, syscall.SIGKILL)
