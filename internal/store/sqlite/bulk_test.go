@@ -115,3 +115,20 @@ func TestWALRewound(t *testing.T) {
 		t.Errorf("WAL is %d bytes after 500 commits and a checkpoint, want at most %d (walMax pages)", fi.Size(), limit)
 	}
 }
+
+// TestLoaderKeepsWALSmall: each batch is checkpointed into the database, so
+// the WAL holds at most one batch, however many batches are loaded.
+func TestLoaderKeepsWALSmall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	l := db.Loader(t.Context(), 100)
+	for i := range 2000 {
+		must(t, l.User(store.User{ID: fmt.Sprintf("%024x", i+1), Username: fmt.Sprintf("user%d", i), CreatedAt: t0}))
+	}
+	must(t, l.Close())
+	fi, err := os.Stat(path + "-wal")
+	must(t, err)
+	if fi.Size() > 0 {
+		t.Errorf("WAL is %d bytes after the Loader closed, want it checkpointed and emptied", fi.Size())
+	}
+}
