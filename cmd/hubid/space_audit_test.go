@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,5 +120,93 @@ func TestSpaceRunForwardsSignals(t *testing.T) {
 	case <-released:
 	default:
 		t.Error("space run did not give the signals back")
+	}
+}
+
+// addUser adds a user to the database in data (a Space's owner).
+func addUser(t *testing.T, data, name string) {
+	t.Helper()
+	if code, _, stderr := run(t, data, name+"'s long password\n", "user", "add", name, "--password-stdin"); code != exitOK {
+		t.Fatal(stderr)
+	}
+}
+
+// TestSpaceRunAppPort: a docker Space's app gets its README's app_port as
+// PORT, since Spaces route there; a busy app_port is a clear error;
+// --app-port overrides.
+func TestSpaceRunAppPort(t *testing.T) {
+	data := t.TempDir()
+	addUser(t, data, "alice")
+	rec := filepath.Join(t.TempDir(), "port")
+	t.Setenv("REC", rec)
+	app := []string{"--", "sh", "-c", `echo "$PORT" > "$REC"`}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	dir := writeSpace(t, "sp-port", "---\nsdk: docker\napp_port: "+port+"\n---\n")
+
+	// Busy: the error names the port and how to change it.
+	code, _, stderr := run(t, data, "", append([]string{"space", "run", dir, "--space", "alice/port", "--data", data}, app...)...)
+	if code != exitFailure || !strings.Contains(stderr, "port "+port+" (the README's app_port) is not free") || !strings.Contains(stderr, "--app-port") {
+		t.Errorf("busy app_port: exit %d, %q", code, stderr)
+	}
+	// --app-port 0 picks a free one.
+	code, _, stderr = run(t, data, "", append([]string{"space", "run", dir, "--space", "alice/port", "--data", data, "--app-port", "0"}, app...)...)
+	if b, _ := os.ReadFile(rec); code != exitOK || strings.TrimSpace(string(b)) == port || strings.TrimSpace(string(b)) == "" {
+		t.Errorf("--app-port 0: exit %d, PORT %q: %s", code, b, stderr)
+	}
+	// Free: the app gets app_port.
+	l.Close()
+	code, _, stderr = run(t, data, "", append([]string{"space", "run", dir, "--space", "alice/port", "--data", data}, app...)...)
+	if b, _ := os.ReadFile(rec); code != exitOK || strings.TrimSpace(string(b)) != port {
+		t.Errorf("free app_port %s: exit %d, PORT %q: %s", port, code, b, stderr)
+	}
+}
+
+// TestSpaceRunStaticAppFile: a static Space with app_file dist/index.html
+// serves that file at "/".
+func TestSpaceRunStaticAppFile(t *testing.T) {
+	data := t.TempDir()
+	addUser(t, data, "alice")
+	dir := writeSpace(t, "sp-static", "---\nsdk: static\napp_file: dist/index.html\n---\n")
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<html>the source page</html>"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "dist", "assets"), 0o755)
+	os.WriteFile(filepath.Join(dir, "dist", "index.html"), []byte(`<html><head></head><script src="/assets/app.js"></script>the built page</html>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "dist", "assets", "app.js"), []byte("console.log('built')"), 0o644)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb syncBuffer
+	e := &env{stdin: strings.NewReader(""), stdout: &errb, stderr: &errb, getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() {
+		done <- e.main(ctx, []string{"space", "run", dir, "--space", "alice/static", "--data", data})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("space run exited %d: %s", code, errb.String())
+		}
+	}()
+	hostRE := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
+	var host string
+	for deadline := time.Now().Add(30 * time.Second); host == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := hostRE.FindStringSubmatch(errb.String()); m != nil {
+			host = m[1]
+		}
+	}
+	if host == "" {
+		t.Fatalf("space run printed no host: %s", errb.String())
+	}
+	for path, want := range map[string]string{"/": "the built page", "/assets/app.js": "console.log('built')"} {
+		resp, err := http.Get("http://" + host + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(resp); resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d %q, want %q", path, resp.StatusCode, body, want)
+		}
 	}
 }

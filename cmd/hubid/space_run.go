@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,7 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("space run", "space run DIR --space owner/name [--addr 127.0.0.1:0] [--hub URL --token-stdin] [-- CMD ARGS…]"+runSignalsHelp)
 	t := e.spaceFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:0", "where the Space host listens (http and https on one port); port 0 picks a free one")
+	appPortFlag := fs.Int("app-port", -1, "the port the app listens on (its PORT) on 127.0.0.1; default: the README's app_port for docker and other sdks (Spaces route to it), else a free port; 0 picks a free one")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -88,11 +90,11 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 				public[k] = v
 			}
 		}
-		if handler, err = spaces.NewStaticHandler(dir, public); err != nil {
+		if handler, err = spaces.NewStaticAppHandler(dir, md.AppFile, public); err != nil {
 			return err
 		}
 	} else {
-		if appPort, err = freePort(); err != nil {
+		if appPort, err = chooseAppPort(*appPortFlag, md); err != nil {
 			return err
 		}
 		target, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(appPort))
@@ -156,6 +158,35 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// chooseAppPort is the port the app gets in PORT: --app-port when given
+// (0: a free one); else, for docker and other sdks whose README has
+// app_port, that port, since Spaces route to it and such apps often
+// listen on it whatever PORT says; else a free one. A port that is not
+// free on 127.0.0.1 is an error naming it and saying how to change it.
+func chooseAppPort(flagPort int, md spaces.Metadata) (int, error) {
+	port, from := flagPort, "--app-port"
+	if port < 0 {
+		port = 0
+		switch strings.ToLower(strings.TrimSpace(md.SDK)) {
+		case "gradio", "streamlit", "static":
+		default:
+			port, from = md.AppPort, "the README's app_port"
+		}
+	}
+	if port == 0 {
+		return freePort()
+	}
+	if port > 65535 {
+		return 0, usagef("--app-port %d is not a port (1 to 65535, or 0 for a free one)", port)
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return 0, fmt.Errorf("the app's port %d (%s) is not free on 127.0.0.1 (%v): stop what listens there, or run with --app-port N (0 picks a free port, which the app must read from PORT)", port, from, err)
+	}
+	l.Close()
+	return port, nil
 }
 
 // freePort asks the kernel for a free loopback port for the app.

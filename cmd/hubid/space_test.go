@@ -244,7 +244,7 @@ func TestSpaceRun(t *testing.T) {
 	re := &env{stdin: strings.NewReader(""), stdout: &runOut, stderr: &runErr, getenv: func(string) string { return "" }}
 	done := make(chan int)
 	go func() {
-		done <- re.main(ctx, append(append([]string{"space", "run", spaceDir}, common...), "--", os.Args[0], "-test.run=^$"))
+		done <- re.main(ctx, append(append([]string{"space", "run", spaceDir, "--app-port", "0"}, common...), "--", os.Args[0], "-test.run=^$"))
 	}()
 	defer func() {
 		cancel()

@@ -61,9 +61,46 @@ func NewStaticHandler(dir string, vars map[string]string) (http.Handler, error) 
 	return &staticHandler{root: root, script: []byte(script)}, nil
 }
 
+// NewStaticAppHandler serves a static Space whose README names app_file,
+// as Spaces do: the directory of app_file is the site's root and app_file
+// its index, so "app_file: dist/index.html" (a built frontend) serves
+// dist/index.html at "/" and dist/assets/x.js at "/assets/x.js"; other
+// directories use index.html. An empty appFile is index.html in dir. The
+// rest is NewStaticHandler's. app_file must be a relative path inside
+// dir naming a regular file: when it is missing (not built yet), the
+// error says so.
+func NewStaticAppHandler(dir, appFile string, vars map[string]string) (http.Handler, error) {
+	app := strings.TrimSpace(appFile)
+	if app == "" {
+		return NewStaticHandler(dir, vars)
+	}
+	if err := checkAppFile(app); err != nil {
+		return nil, fmt.Errorf("static Space: app_file %q %w", appFile, err)
+	}
+	app = path.Clean(strings.ReplaceAll(app, `\`, "/"))
+	for _, seg := range strings.Split(app, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return nil, fmt.Errorf("static Space: app_file %q: hidden files and directories are never served", appFile)
+		}
+	}
+	sub, index := path.Split(app)
+	fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(app)))
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("static Space: app_file %q is not a file in %s; build it first (the README's app_build_command) or fix app_file", appFile, dir)
+	}
+	h, err := NewStaticHandler(filepath.Join(dir, filepath.FromSlash(sub)), vars)
+	if err != nil {
+		return nil, err
+	}
+	h.(*staticHandler).index = index
+	return h, nil
+}
+
 type staticHandler struct {
 	root   *os.Root
 	script []byte
+	// index is the file served for "/" ("" means index.html).
+	index string
 }
 
 func (h *staticHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +143,11 @@ func (h *staticHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Close()
-		name = path.Join(name, "index.html")
+		index := "index.html"
+		if name == "." && h.index != "" {
+			index = h.index
+		}
+		name = path.Join(name, index)
 		if f, err = h.root.Open(name); err != nil {
 			http.NotFound(w, r)
 			return
