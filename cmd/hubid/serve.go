@@ -152,6 +152,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		ln.Close()
 		return err
 	}
+	log.Info("ID tokens", "rs256_signer", keys.RSABackend)
 	srv, err := server.New(ctx, server.Config{
 		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log, SpacesDomain: cfg.SpacesDomain,
 	})

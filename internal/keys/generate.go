@@ -141,16 +141,23 @@ func parseKey(k store.SigningKey) (*parsedKey, error) {
 	if kid != k.ID {
 		return nil, fmt.Errorf("keys: key %s: ID is not the key's thumbprint (%s)", k.ID, kid)
 	}
+	public := jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: k.Alg, Use: "sig"}
+	var signingKey any = priv
+	if p, ok := priv.(*rsa.PrivateKey); ok {
+		fast, err := fastRSA(p, public)
+		if err != nil {
+			return nil, fmt.Errorf("keys: key %s: %w", k.ID, err)
+		}
+		if fast != nil {
+			signingKey = fast
+		}
+	}
 	signer, err := jose.NewSigner(jose.SigningKey{
 		Algorithm: jose.SignatureAlgorithm(k.Alg),
-		Key:       jose.JSONWebKey{Key: priv, KeyID: k.ID, Algorithm: k.Alg},
+		Key:       jose.JSONWebKey{Key: signingKey, KeyID: k.ID, Algorithm: k.Alg},
 	}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return nil, fmt.Errorf("keys: key %s: %w", k.ID, err)
 	}
-	return &parsedKey{
-		meta:   k,
-		public: jose.JSONWebKey{Key: priv.Public(), KeyID: k.ID, Algorithm: k.Alg, Use: "sig"},
-		signer: signer,
-	}, nil
+	return &parsedKey{meta: k, public: public, signer: signer}, nil
 }
