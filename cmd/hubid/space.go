@@ -160,6 +160,12 @@ func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, hosts [
 		out, err = localSync(ctx, t, owner, name, md, hosts)
 	}
 	if err != nil {
+		if len(spaces.MetadataErrors(err)) > 0 {
+			// A README problem found at sync (an org that does not
+			// exist): name the file and line like the parser's.
+			spaces.LocateInReadme(err, readme)
+			return out, readmeErr(filepath.Join(dir, "README.md"), err)
+		}
 		return out, err
 	}
 	return out, fillSecret(t.data, &out)

@@ -341,7 +341,7 @@ func TestSpaceAuthorizedOrg(t *testing.T) {
 	// An org that does not exist is refused at sync, naming it.
 	os.WriteFile(filepath.Join(spaceDir, "README.md"), []byte(strings.Replace(readme, "demo-org", "no-such-org", 1)), 0o644)
 	code, _, stderr = run(t, data, "", "space", "sync", spaceDir, "--space", "demo/members-only", "--data", data, "--issuer", issuer)
-	if code != exitFailure || !strings.Contains(stderr, `"no-such-org" does not exist`) {
+	if code != exitFailure || !strings.Contains(stderr, filepath.Join(spaceDir, "README.md")+` line 6: hf_oauth_authorized_org: "no-such-org" does not exist on this hub; allowed: an existing org: demo-org`) {
 		t.Errorf("unknown org: %d %s", code, stderr)
 	}
 }

@@ -73,6 +73,17 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := spaces.Sync(r.Context(), s.store, sp, md, spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret}, s.now())
 	if err != nil {
+		if ps := spaces.MetadataErrors(err); len(ps) > 0 {
+			// A README problem found at sync (an org that does not
+			// exist): name its line like the parser's problems.
+			spaces.LocateInReadme(err, []byte(req.Readme))
+			msgs := make([]string, len(ps))
+			for i, p := range ps {
+				msgs[i] = p.Error()
+			}
+			httpx.WriteError(w, r, oidc.InvalidRequest(strings.Join(msgs, "\n")))
+			return
+		}
 		if ie, ok := errors.AsType[*spaces.InputError](err); ok {
 			httpx.WriteError(w, r, oidc.InvalidRequest(ie.Msg))
 			return

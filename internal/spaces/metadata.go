@@ -191,6 +191,53 @@ func MetadataErrors(err error) []*MetadataError {
 	return MetadataErrors(errors.Unwrap(err))
 }
 
+// LocateInReadme fills in the README line of the problems in err that
+// have a key but no line (those Sync finds, such as an org that does not
+// exist): the line of the key's value, or of the list item equal to the
+// problem's Value. Problems it cannot place keep line 0.
+func LocateInReadme(err error, readme []byte) {
+	var todo []*MetadataError
+	for _, me := range MetadataErrors(err) {
+		if me.Line == 0 && me.Key != "" {
+			todo = append(todo, me)
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	front, line, found, ferr := SplitFrontMatter(readme)
+	if ferr != nil || !found {
+		return
+	}
+	lines := &lineMap{front: front, start: line}
+	root, derr := decodeFrontMatter(front, lines)
+	if derr != nil || root == nil {
+		return
+	}
+	for _, me := range todo {
+		value := me.Value
+		if u, err := strconv.Unquote(value); err == nil {
+			value = u
+		}
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := yamlDeref(root.Content[i]), yamlDeref(root.Content[i+1])
+			if k == nil || v == nil || k.Value != me.Key {
+				continue
+			}
+			me.Line = lines.readme(v.Line)
+			if v.Kind == yaml.SequenceNode {
+				for _, it := range v.Content {
+					if it = yamlDeref(it); it != nil && it.Value == value {
+						me.Line = lines.readme(it.Line)
+						break
+					}
+				}
+			}
+			break
+		}
+	}
+}
+
 var utf8BOM = []byte("\xEF\xBB\xBF")
 
 // SplitFrontMatter returns the YAML front matter of a README: the lines

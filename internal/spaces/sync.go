@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,11 +19,19 @@ import (
 // InputError is a sync failure caused by what the caller sent (a bad
 // Space id or host, an unknown owner or org), as opposed to a failure of
 // the hub. Its message says what to fix.
-type InputError struct{ Msg string }
+type InputError struct {
+	Msg string
+	// Err, when set, holds the README problems behind Msg (one or more
+	// *MetadataError, see MetadataErrors); their Line is 0 until
+	// LocateInReadme finds it.
+	Err error
+}
 
 func (e *InputError) Error() string { return e.Msg }
 
-func inputErrorf(format string, a ...any) error { return &InputError{fmt.Sprintf(format, a...)} }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErrorf(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
 
 // Space identifies a Space on the hub and where it is served.
 type Space struct {
@@ -242,14 +251,106 @@ func resolveOwner(ctx context.Context, st store.Store, owner string) (string, er
 	return "", inputErrorf("space owner %q is neither a user nor an org on this hub", owner)
 }
 
-// checkOrgs makes sure every hf_oauth_authorized_org exists.
+// checkOrgs makes sure every hf_oauth_authorized_org exists. Each one
+// that does not is a *MetadataError (without a line: Sync has no README;
+// see LocateInReadme) naming the key and the value and listing the orgs
+// the README could mean, closest first, or saying there are none and how
+// to create one.
 func checkOrgs(ctx context.Context, st store.Store, orgs []string) error {
+	var missing []string
 	for _, o := range orgs {
 		if _, err := st.OrgByName(ctx, o); errors.Is(err, store.ErrNotFound) {
-			return inputErrorf("hf_oauth_authorized_org: the org %q does not exist on this hub; create it (hubid org add %s) or fix the name", o, o)
+			missing = append(missing, o)
 		} else if err != nil {
 			return err
 		}
 	}
-	return nil
+	if len(missing) == 0 {
+		return nil
+	}
+	all, err := st.ListOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(all))
+	for i, o := range all {
+		names[i] = o.Name
+	}
+	var errs []error
+	var msgs []string
+	for _, o := range missing {
+		me := &MetadataError{Key: "hf_oauth_authorized_org", Value: strconv.Quote(o), Msg: "does not exist on this hub"}
+		if len(names) == 0 {
+			me.Allowed = "an existing org, and this hub has none yet: create it (hubid org add " + o + ", then hubid org member " + o + " USER), or remove the key to let everyone sign in"
+		} else {
+			close := closestNames(o, names)
+			if d := editDistance(strings.ToLower(o), strings.ToLower(close[0])); d <= max(2, len(o)/4) {
+				me.Msg += fmt.Sprintf(" (did you mean %q?)", close[0])
+			}
+			shown := close[:min(len(close), 10)]
+			me.Allowed = "an existing org: " + strings.Join(shown, ", ")
+			if len(close) > len(shown) {
+				me.Allowed += fmt.Sprintf(" and %d more (hubid org list)", len(close)-len(shown))
+			}
+			me.Allowed += "; or create it (hubid org add " + o + ")"
+		}
+		errs = append(errs, me)
+		msgs = append(msgs, me.Error())
+	}
+	return &InputError{Msg: strings.Join(msgs, "\n"), Err: errors.Join(errs...)}
+}
+
+// closestNames sorts names, ignoring case: first those sharing at least
+// three leading characters with name ("acme" and "acme-research" for
+// "acmee"), then by edit distance, then alphabetically.
+func closestNames(name string, names []string) []string {
+	lower := strings.ToLower(name)
+	out := slices.Clone(names)
+	type rank struct{ far, dist int }
+	ranks := make(map[string]rank, len(out))
+	for _, n := range out {
+		ln := strings.ToLower(n)
+		p := 0
+		for p < len(ln) && p < len(lower) && ln[p] == lower[p] {
+			p++
+		}
+		r := rank{far: 1, dist: editDistance(lower, ln)}
+		if p >= min(3, len(lower)) {
+			r.far = 0
+		}
+		ranks[n] = r
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		ra, rb := ranks[a], ranks[b]
+		if ra.far != rb.far {
+			return ra.far - rb.far
+		}
+		if ra.dist != rb.dist {
+			return ra.dist - rb.dist
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes
+// (org names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

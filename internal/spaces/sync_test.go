@@ -150,7 +150,7 @@ func TestSyncInputErrors(t *testing.T) {
 		{"bad-name", Space{Owner: "alice", Name: "a/b", Hosts: []string{"h"}}, md, "is not owner/name"},
 		{"no-hosts", Space{Owner: "alice", Name: "x"}, md, "at least one host"},
 		{"host-with-scheme", Space{Owner: "alice", Name: "x", Hosts: []string{"https://h"}}, md, "is not a host or host:port"},
-		{"unknown-org", Space{Owner: "alice", Name: "x", Hosts: []string{"h"}}, mustMeta(t, "---\nhf_oauth: true\nhf_oauth_authorized_org: [acme, ghost]\n---\n"), `the org "ghost" does not exist`},
+		{"unknown-org", Space{Owner: "alice", Name: "x", Hosts: []string{"h"}}, mustMeta(t, "---\nhf_oauth: true\nhf_oauth_authorized_org: [acme, ghost]\n---\n"), `hf_oauth_authorized_org: "ghost" does not exist`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
