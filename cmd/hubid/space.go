@@ -66,6 +66,7 @@ func (t *spaceTarget) check(e *env) (owner, name string, err error) {
 			if t.token, err = e.readSecretLine("token"); err != nil {
 				return "", "", err
 			}
+			t.tokenStdin = false // read once: space run checks twice
 		}
 		if t.token == "" {
 			t.token = e.getenv("HF_TOKEN")
@@ -144,7 +145,9 @@ type syncOutcome struct {
 
 // syncSpace syncs the Space in dir. Local and remote syncs end in the same
 // spaces.Sync: locally it is called here, remotely by the hub's API.
-func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, hosts []string) (syncOutcome, error) {
+// devHosts are the hosts of a local run (see spaces.SyncOptions.DevHosts):
+// added to the app's accepted hosts, never replacing the Space's own.
+func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, devHosts []string) (syncOutcome, error) {
 	owner, name, err := t.check(e)
 	if err != nil {
 		return syncOutcome{}, err
@@ -155,9 +158,9 @@ func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, hosts [
 	}
 	var out syncOutcome
 	if t.hub != "" {
-		out, err = remoteSync(ctx, t, owner, name, readme, hosts)
+		out, err = remoteSync(ctx, t, owner, name, readme, devHosts)
 	} else {
-		out, err = localSync(ctx, t, owner, name, md, hosts)
+		out, err = localSync(ctx, t, owner, name, md, devHosts)
 	}
 	if err != nil {
 		if len(spaces.MetadataErrors(err)) > 0 {
@@ -171,23 +174,23 @@ func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, hosts [
 	return out, fillSecret(t.data, &out)
 }
 
-func localSync(ctx context.Context, t *spaceTarget, owner, name string, md spaces.Metadata, hosts []string) (syncOutcome, error) {
+func localSync(ctx context.Context, t *spaceTarget, owner, name string, md spaces.Metadata, devHosts []string) (syncOutcome, error) {
 	st, err := openStore(t.data)
 	if err != nil {
 		return syncOutcome{}, err
 	}
 	defer st.Close()
-	sp := spaces.Space{Owner: owner, Name: name, Hosts: hosts}
-	if len(sp.Hosts) == 0 {
-		sp.Hosts = []string{spaces.DefaultHost(owner, name, t.spacesDomain)}
-	}
+	sp := spaces.Space{Owner: owner, Name: name, Hosts: []string{spaces.DefaultHost(owner, name, t.spacesDomain)}}
 	creator := ""
 	if u, err := st.UserByName(ctx, owner); err == nil {
 		creator, sp.Owner = u.ID, u.Username
 	}
-	res, err := spaces.Sync(ctx, st, sp, md, spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate}, time.Now())
+	res, err := spaces.Sync(ctx, st, sp, md, spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts}, time.Now())
 	if err != nil {
 		return syncOutcome{}, err
+	}
+	if len(devHosts) > 0 {
+		sp.Hosts = devHosts // the local run's app is served there
 	}
 	issuer := strings.TrimSuffix(t.issuer, "/")
 	return syncOutcome{issuer: issuer, SpaceSyncResponse: server.SpaceSyncResponse{
@@ -197,8 +200,8 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 	}}, nil
 }
 
-func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme []byte, hosts []string) (syncOutcome, error) {
-	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), Hosts: hosts, RotateSecret: t.rotate})
+func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme []byte, devHosts []string) (syncOutcome, error) {
+	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), DevHosts: devHosts, RotateSecret: t.rotate})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, t.hub+"/api/spaces/"+owner+"/"+name, bytes.NewReader(body))
 	if err != nil {
 		return syncOutcome{}, err

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -208,5 +211,85 @@ func TestSpaceRunStaticAppFile(t *testing.T) {
 		if body := readAll(resp); resp.StatusCode != 200 || !strings.Contains(body, want) {
 			t.Errorf("GET %s: %d %q, want %q", path, resp.StatusCode, body, want)
 		}
+	}
+}
+
+// apiSync PUTs a README to the hub's Space API and returns the status and body.
+func apiSync(t *testing.T, issuer, space, token string, req map[string]any) (int, string) {
+	t.Helper()
+	b, _ := json.Marshal(req)
+	r, _ := http.NewRequest(http.MethodPut, issuer+"/api/spaces/"+space, bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, readAll(resp)
+}
+
+// redirectAllowed reports whether the hub accepts redirectURI for the app
+// (an authorize request that is not refused with the error page).
+func redirectAllowed(t *testing.T, issuer, clientID, redirectURI string) bool {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(issuer + "/oauth/authorize?" + url.Values{"client_id": {clientID}, "redirect_uri": {redirectURI}, "scope": {"openid profile"}, "response_type": {"code"}, "state": {"s"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(resp)
+	return resp.StatusCode != http.StatusBadRequest && !strings.Contains(body, "Redirect URI not allowed")
+}
+
+func writeToken(t *testing.T, data, user string) string {
+	t.Helper()
+	code, out, stderr := run(t, data, "", "token", "create", "--user", user, "--role", "write")
+	if code != exitOK {
+		t.Fatal(stderr)
+	}
+	return strings.TrimSpace(out)
+}
+
+// TestSpaceRunKeepsHubHosts: "space run --hub" adds its local hosts to the
+// app for the run; the deployed Space's hosts, custom domain included, keep
+// working as redirect URIs.
+func TestSpaceRunKeepsHubHosts(t *testing.T) {
+	data := t.TempDir()
+	issuer := startDev(t, data)
+	tok := writeToken(t, data, "demo")
+	deployed := []string{"app.example.com", "demo-devrun.localhost"}
+	code, body := apiSync(t, issuer, "demo/devrun", tok, map[string]any{"readme": oauthReadme, "hosts": deployed})
+	if code != 200 {
+		t.Fatalf("deploy sync: %d %s", code, body)
+	}
+	var synced struct {
+		ClientID string `json:"client_id"`
+	}
+	json.Unmarshal([]byte(body), &synced)
+
+	dir := writeSpace(t, "sp-devrun", oauthReadme)
+	rec := filepath.Join(t.TempDir(), "env")
+	t.Setenv("REC", rec)
+	code, _, stderr := run(t, t.TempDir(), tok+"\n", "space", "run", dir, "--space", "demo/devrun", "--hub", issuer, "--token-stdin", "--app-port", "0", "--rotate-secret",
+		"--", "sh", "-c", `echo "$SPACE_HOST" > "$REC"`)
+	if code != exitOK {
+		t.Fatalf("space run: %d %s", code, stderr)
+	}
+	b, _ := os.ReadFile(rec)
+	spaceHost := strings.TrimSpace(string(b))
+	local := strings.Split(spaceHost, ",")
+	if len(local) != 2 || !strings.HasPrefix(local[0], "demo-devrun.localhost:") || !strings.HasPrefix(local[1], "127.0.0.1:") {
+		t.Fatalf("the local app's SPACE_HOST %q, want the run's two hosts", spaceHost)
+	}
+	for _, h := range deployed {
+		if !redirectAllowed(t, issuer, synced.ClientID, "https://"+h+"/login/callback") {
+			t.Errorf("after a local run, the Space's host %s is no longer an accepted redirect host", h)
+		}
+	}
+	if !redirectAllowed(t, issuer, synced.ClientID, "http://"+local[1]+"/login/callback") {
+		t.Errorf("the run's host %s was not accepted", local[1])
+	}
+	if redirectAllowed(t, issuer, synced.ClientID, "https://evil.example/login/callback") {
+		t.Error("a foreign host is accepted")
 	}
 }

@@ -22,9 +22,14 @@ const maxReadmeBytes = 1 << 20
 type SpaceSyncRequest struct {
 	// Readme is the Space's README.md; its front matter is the metadata.
 	Readme string `json:"readme"`
-	// Hosts overrides the Space's hosts (first primary); a local runner
-	// sends the host:port it serves on. Default: {owner}-{name}.{spaces domain}.
+	// Hosts overrides the Space's hosts (first primary). Default:
+	// {owner}-{name}.{spaces domain}.
 	Hosts []string `json:"hosts,omitempty"`
+	// DevHosts are the loopback host:port pairs a local run (hubid space
+	// run) serves the Space on: the app accepts redirect URIs on them too,
+	// its own hosts stay as they are, and SPACE_HOST in the answer lists
+	// them (see spaces.SyncOptions.DevHosts).
+	DevHosts []string `json:"dev_hosts,omitempty"`
 	// RotateSecret gives the app a new secret, returned in the answer.
 	RotateSecret bool `json:"rotate_secret,omitempty"`
 }
@@ -71,7 +76,7 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
 		return
 	}
-	res, err := spaces.Sync(r.Context(), s.store, sp, md, spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret}, s.now())
+	res, err := spaces.Sync(r.Context(), s.store, sp, md, spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret, DevHosts: req.DevHosts}, s.now())
 	if err != nil {
 		if ps := spaces.MetadataErrors(err); len(ps) > 0 {
 			// A README problem found at sync (an org that does not
@@ -90,6 +95,9 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		}
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
+	}
+	if len(req.DevHosts) > 0 {
+		sp.Hosts = req.DevHosts // the local run's app is served there
 	}
 	s.log.InfoContext(r.Context(), "space synced", "space", sp.ID(), "user_id", user.ID, "created", res.Created, "changed", res.Changed, "disabled", res.Disabled)
 	httpx.WriteJSON(w, http.StatusOK, SpaceSyncResponse{
@@ -155,7 +163,7 @@ func (s *Server) spaceCaller(r *http.Request) (spaces.Space, store.User, *oidc.E
 }
 
 // decodeSyncRequest reads a JSON SpaceSyncRequest, or a raw README
-// (text/markdown or text/plain) with hosts in ?host=.
+// (text/markdown or text/plain) with hosts in ?host= and ?dev_host=.
 func decodeSyncRequest(w http.ResponseWriter, r *http.Request, req *SpaceSyncRequest) *oidc.Error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReadmeBytes+64<<10))
@@ -172,6 +180,7 @@ func decodeSyncRequest(w http.ResponseWriter, r *http.Request, req *SpaceSyncReq
 	case "text/markdown", "text/plain", "":
 		req.Readme = string(body)
 		req.Hosts = r.URL.Query()["host"]
+		req.DevHosts = r.URL.Query()["dev_host"]
 		req.RotateSecret = r.URL.Query().Get("rotate_secret") == "true"
 	default:
 		return oidc.InvalidRequest(fmt.Sprintf("content type %q is not supported; send application/json or the README as text/markdown", mt))

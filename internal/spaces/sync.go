@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strconv"
@@ -101,6 +102,31 @@ type SyncOptions struct {
 	CreatorID string
 	// RotateSecret gives the app a new secret (and revokes its tokens).
 	RotateSecret bool
+	// DevHosts are the hosts of a local run (hubid space run): loopback
+	// host:port pairs (see IsDevHost) that the app accepts as redirect
+	// hosts for the run, in addition to the Space's own. A sync with
+	// DevHosts never changes the Space's hosts: an existing app keeps
+	// its hosts that are not dev hosts (its deployed and custom-domain
+	// hosts), and sp.Hosts is used only when it has none. The dev hosts
+	// replace those of an earlier run; a sync without DevHosts drops
+	// them.
+	DevHosts []string
+}
+
+// IsDevHost reports whether h is a host a local run serves on: a
+// loopback address (127.0.0.0/8, ::1) or localhost or *.localhost, with
+// an explicit port. A hub never gives a deployed Space such a host.
+func IsDevHost(h string) bool {
+	host, port, err := net.SplitHostPort(h)
+	if err != nil || port == "" {
+		return false
+	}
+	host = strings.ToLower(host)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Sync makes the Space's OAuth app match its metadata, idempotently: the
@@ -115,11 +141,38 @@ func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOp
 	if err := ValidateHosts(sp.Hosts); err != nil {
 		return SyncResult{}, err
 	}
+	if len(opt.DevHosts) > 0 {
+		if err := ValidateHosts(opt.DevHosts); err != nil {
+			return SyncResult{}, err
+		}
+		for _, h := range opt.DevHosts {
+			if !IsDevHost(h) {
+				return SyncResult{}, inputErrorf("dev host %q is not a loopback host:port (127.0.0.1:PORT, localhost:PORT or NAME.localhost:PORT)", h)
+			}
+		}
+	}
 	ownerID, err := resolveOwner(ctx, st, sp.Owner)
 	if err != nil {
 		return SyncResult{}, err
 	}
 	existing, err := st.AppBySpace(ctx, sp.ID())
+	if err == nil && len(opt.DevHosts) > 0 {
+		// A local run keeps the Space's own hosts.
+		var own []string
+		for _, h := range existing.SpaceHosts {
+			if !IsDevHost(h) {
+				own = append(own, h)
+			}
+		}
+		if len(own) > 0 {
+			sp.Hosts = own
+		}
+	}
+	for _, h := range opt.DevHosts {
+		if !slices.Contains(sp.Hosts, h) {
+			sp.Hosts = append(slices.Clip(sp.Hosts), h)
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if !md.HFOAuth {
