@@ -349,12 +349,20 @@ func spaceDelete(ctx context.Context, e *env, args []string) error {
 	if t.hub != "" {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, t.hub+"/api/spaces/"+owner+"/"+name, nil)
 		req.Header.Set("Authorization", "Bearer "+t.token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 		if err != nil {
-			return err
+			return fmt.Errorf("reach the hub at %s: %w", t.hub, err)
 		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
+			var oe struct {
+				Error       string `json:"error"`
+				Description string `json:"error_description"`
+			}
+			if json.Unmarshal(b, &oe) == nil && oe.Error != "" {
+				return fmt.Errorf("the hub refused the delete (%s): %s", oe.Error, oe.Description)
+			}
 			return fmt.Errorf("the hub answered %s", resp.Status)
 		}
 	} else {
@@ -363,7 +371,9 @@ func spaceDelete(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		if err := spaces.Delete(ctx, st, owner+"/"+name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := spaces.Delete(ctx, st, owner+"/"+name); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("the Space %s/%s has no OAuth app in %s: nothing to delete (check --space and --data)", owner, name, t.data)
+		} else if err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/internal/store/sqlite"
 )
 
 // writeSpace writes README.md into a new directory named name and returns
@@ -291,5 +294,80 @@ func TestSpaceRunKeepsHubHosts(t *testing.T) {
 	}
 	if redirectAllowed(t, issuer, synced.ClientID, "https://evil.example/login/callback") {
 		t.Error("a foreign host is accepted")
+	}
+}
+
+// TestSpaceDelete: "space delete" removes the Space's app and its tokens,
+// locally and through a hub; deleting a Space that has no app fails with
+// a message instead of claiming success.
+func TestSpaceDelete(t *testing.T) {
+	data := t.TempDir()
+	issuer := startDev(t, data)
+	dir := writeSpace(t, "sp-delete", oauthReadme)
+	ctx := context.Background()
+	withToken := func(space string) string {
+		t.Helper()
+		code, out, stderr := run(t, data, "", "space", "sync", dir, "--space", space, "--data", data, "--issuer", issuer, "--json")
+		if code != exitOK {
+			t.Fatalf("sync %s: %s", space, stderr)
+		}
+		var synced struct {
+			ClientID string `json:"client_id"`
+		}
+		json.Unmarshal([]byte(out), &synced)
+		db, err := sqlite.Open(filepath.Join(data, dbFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		u, err := db.UserByName(ctx, "demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, digest := store.NewSecret("hf_oauth_")
+		if err := db.CreateToken(ctx, store.Token{Hash: digest, Kind: store.KindAccess, UserID: u.ID, ClientID: synced.ClientID,
+			Scopes: []string{"openid", "profile"}, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	userinfo := func(tok string) int {
+		req, _ := http.NewRequest("GET", issuer+"/oauth/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	hubTok := writeToken(t, data, "demo")
+	for _, tc := range []struct {
+		name  string
+		space string
+		args  []string
+		stdin string
+	}{
+		{"local", "demo/del-local", []string{"--data", data}, ""},
+		{"hub", "demo/del-hub", []string{"--hub", issuer, "--token-stdin"}, hubTok + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			access := withToken(tc.space)
+			if s := userinfo(access); s != http.StatusOK {
+				t.Fatalf("the Space app's token before delete: userinfo %d", s)
+			}
+			code, out, stderr := run(t, data, tc.stdin, append([]string{"space", "delete", "--space", tc.space}, tc.args...)...)
+			if code != exitOK || !strings.Contains(out, "deleted the OAuth app of "+tc.space) {
+				t.Fatalf("delete: %d %q %q", code, out, stderr)
+			}
+			if s := userinfo(access); s != http.StatusUnauthorized {
+				t.Errorf("the Space app's token after delete: userinfo %d, want 401", s)
+			}
+			// Again: nothing to delete, exit 1, one line saying so.
+			code, out, stderr = run(t, data, tc.stdin, append([]string{"space", "delete", "--space", tc.space}, tc.args...)...)
+			if code != exitFailure || out != "" || !strings.Contains(stderr, tc.space+" has no OAuth app") || !strings.Contains(stderr, "nothing to delete") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("delete of a Space without an app: %d %q %q", code, out, stderr)
+			}
+		})
 	}
 }

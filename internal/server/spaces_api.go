@@ -109,14 +109,17 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveSpaceDelete is DELETE /api/spaces/{owner}/{name}: the Space is gone,
-// so its app, consents and tokens go too.
+// so its app, consents and tokens go too. 404 when the Space has no app.
 func (s *Server) serveSpaceDelete(w http.ResponseWriter, r *http.Request) {
 	sp, _, e := s.spaceCaller(r)
 	if e != nil {
 		httpx.WriteError(w, r, e)
 		return
 	}
-	if err := spaces.Delete(r.Context(), s.store, sp.ID()); err != nil {
+	if err := spaces.Delete(r.Context(), s.store, sp.ID()); errors.Is(err, store.ErrNotFound) {
+		httpx.WriteError(w, r, oidc.InvalidRequest(fmt.Sprintf("the Space %s has no OAuth app on this hub: nothing to delete", sp.ID())).WithStatus(http.StatusNotFound))
+		return
+	} else if err != nil {
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
 	}

@@ -230,11 +230,13 @@ func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOp
 	return res, err
 }
 
-// Delete removes a deleted Space's app, with its consents and tokens.
+// Delete removes a deleted Space's app, with its consents and tokens. A
+// Space without an app on this hub (never synced with hf_oauth, or
+// deleted already) is an error wrapping store.ErrNotFound that says so.
 func Delete(ctx context.Context, st store.Store, spaceID string) error {
 	a, err := st.AppBySpace(ctx, spaceID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return fmt.Errorf("the Space %s has no OAuth app on this hub (never synced with hf_oauth: true, or deleted already): nothing to delete: %w", spaceID, err)
 	}
 	if err != nil {
 		return err

@@ -1,0 +1,161 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+// spaceToken stores a user access token (hf_…) for u with role and
+// returns it.
+func spaceToken(h *hub, u store.User, role string) string {
+	h.t.Helper()
+	raw, digest := store.NewSecret("hf_")
+	if err := h.db.CreateToken(context.Background(), store.Token{Hash: digest, Kind: store.KindUser, UserID: u.ID, Name: "t", Role: role, CreatedAt: h.clock.Now()}); err != nil {
+		h.t.Fatal(err)
+	}
+	return raw
+}
+
+// spaceCall calls the Space API and returns the status and the JSON answer.
+func spaceCall(h *hub, method, space, token, readme string) (int, map[string]any) {
+	h.t.Helper()
+	var body *bytes.Reader
+	if method == http.MethodPut {
+		b, _ := json.Marshal(map[string]any{"readme": readme})
+		body = bytes.NewReader(b)
+	} else {
+		body = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, h.ts.URL+"/api/spaces/"+space, body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+const apiReadme = "---\ntitle: API test\nsdk: static\nhf_oauth: true\nhf_oauth_scopes: [email]\n---\n"
+
+// TestSpaceAPIAuth: who may PUT and DELETE /api/spaces/{owner}/{name}.
+func TestSpaceAPIAuth(t *testing.T) {
+	h := newHub(t)
+	aliceW, aliceR, bobW := spaceToken(h, h.alice, store.RoleWrite), spaceToken(h, h.alice, store.RoleRead), spaceToken(h, h.bob, store.RoleWrite)
+	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+		for _, tc := range []struct {
+			name, space, token string
+			code               string
+			desc               string
+		}{
+			{"read-only-token", "alice/demo", aliceR, "insufficient_scope", "read-only"},
+			{"other-user", "alice/demo", bobW, "access_denied", "may not manage Spaces of \"alice\""},
+			{"not-org-admin", "wonderland/demo", bobW, "access_denied", "not an admin of the org wonderland"},
+			{"no-token", "alice/demo", "hf_nope", "invalid_token", ""},
+		} {
+			status, out := spaceCall(h, method, tc.space, tc.token, apiReadme)
+			if status == http.StatusOK || out["error"] != tc.code || !strings.Contains(fmtAny(out["error_description"]), tc.desc) {
+				t.Errorf("%s %s: %d %v; want %s with %q", method, tc.name, status, out, tc.code, tc.desc)
+			}
+		}
+	}
+	if apps, _ := h.db.ListApps(context.Background()); len(apps) != 2 {
+		t.Errorf("refused calls changed the apps: %d apps", len(apps))
+	}
+	// The owner, and an admin of the owning org, may.
+	for _, space := range []string{"alice/demo", "wonderland/demo"} {
+		status, out := spaceCall(h, http.MethodPut, space, aliceW, apiReadme)
+		env, _ := out["env"].(map[string]any)
+		if status != http.StatusOK || out["created"] != true || env["OAUTH_SCOPES"] != "openid profile email" || !strings.HasPrefix(fmtAny(env["OAUTH_CLIENT_SECRET"]), "hf_oauth_secret_") {
+			t.Errorf("PUT %s: %d %v", space, status, out)
+		}
+		status, out = spaceCall(h, http.MethodDelete, space, aliceW, "")
+		if status != http.StatusOK || out["deleted"] != true {
+			t.Errorf("DELETE %s: %d %v", space, status, out)
+		}
+	}
+}
+
+// TestSpaceAPIDelete: DELETE removes the app and its tokens; a Space
+// without an app is 404 with a message, not a success.
+func TestSpaceAPIDelete(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	tok := spaceToken(h, h.alice, store.RoleWrite)
+	status, out := spaceCall(h, http.MethodPut, "alice/demo", tok, apiReadme)
+	if status != http.StatusOK {
+		t.Fatalf("PUT: %d %v", status, out)
+	}
+	clientID := fmtAny(out["client_id"])
+	access, digest := store.NewSecret("hf_oauth_")
+	if err := h.db.CreateToken(ctx, store.Token{Hash: digest, Kind: store.KindAccess, UserID: h.alice.ID, ClientID: clientID,
+		Scopes: []string{"openid", "profile"}, CreatedAt: h.clock.Now(), ExpiresAt: h.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := h.userinfoStatus(access); s != http.StatusOK {
+		t.Fatalf("the Space app's token before DELETE: userinfo %d", s)
+	}
+	if status, out := spaceCall(h, http.MethodDelete, "alice/demo", tok, ""); status != http.StatusOK || out["deleted"] != true {
+		t.Fatalf("DELETE: %d %v", status, out)
+	}
+	if s := h.userinfoStatus(access); s != http.StatusUnauthorized {
+		t.Errorf("the Space app's token after DELETE: userinfo %d, want 401", s)
+	}
+	if _, err := h.db.AppBySpace(ctx, "alice/demo"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the app is still there: %v", err)
+	}
+	status, out = spaceCall(h, http.MethodDelete, "alice/demo", tok, "")
+	if status != http.StatusNotFound || !strings.Contains(fmtAny(out["error_description"]), "alice/demo has no OAuth app on this hub") {
+		t.Errorf("DELETE again: %d %v; want 404 saying there is nothing to delete", status, out)
+	}
+}
+
+// TestSpaceAPIBadReadme: the hub refuses bad metadata with the parser's
+// message, every problem with its line, and an unknown org with its line
+// and the orgs that exist.
+func TestSpaceAPIBadReadme(t *testing.T) {
+	h := newHub(t)
+	tok := spaceToken(h, h.alice, store.RoleWrite)
+	for _, tc := range []struct {
+		name, readme string
+		want         []string
+	}{
+		{"parser", "---\nsdk: static\nhf_oauth: \"yes please\"\nhf_oauth_expiration_minutes: 50000\n---\n", []string{
+			`README.md line 3: hf_oauth: "yes please" is not a boolean; allowed: true or false`,
+			"README.md line 4: hf_oauth_expiration_minutes: 50000 is out of range; allowed: 1 to 43200",
+		}},
+		{"unknown-org", "---\nsdk: static\nhf_oauth: true\nhf_oauth_authorized_org:\n  - wonderland\n  - wonderlnd\n---\n", []string{
+			`README.md line 6: hf_oauth_authorized_org: "wonderlnd" does not exist on this hub (did you mean "wonderland"?); allowed: an existing org: wonderland`,
+		}},
+	} {
+		status, out := spaceCall(h, http.MethodPut, "alice/bad", tok, tc.readme)
+		desc := fmtAny(out["error_description"])
+		if status != http.StatusBadRequest || out["error"] != "invalid_request" {
+			t.Errorf("%s: %d %v", tc.name, status, out)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(desc, w) {
+				t.Errorf("%s: the description %q lacks %q", tc.name, desc, w)
+			}
+		}
+	}
+	if _, err := h.db.AppBySpace(context.Background(), "alice/bad"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused README created an app: %v", err)
+	}
+}
+
+func fmtAny(v any) string {
+	s, _ := v.(string)
+	return s
+}
