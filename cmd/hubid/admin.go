@@ -195,33 +195,20 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 // tokens, user access tokens) with it, so everything the user signed in to
 // stops working at once; apps the user owns stay.
 func userDelete(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("user delete", "user delete USERNAME [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	data := e.dataDirFlag(fs)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("give exactly one USERNAME")
-	}
-	st, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := st.UserByName(ctx, pos[0])
-	if err != nil {
-		return notFound(err, fmt.Sprintf("user %q", pos[0]))
-	}
-	if err := st.DeleteUser(ctx, u.ID); err != nil {
-		return notFound(err, fmt.Sprintf("user %q", pos[0]))
-	}
-	if *asJSON {
-		return e.printJSON(map[string]any{"username": u.Username, "id": u.ID, "deleted": true})
-	}
-	fmt.Fprintf(e.stdout, "deleted user %s (id %s) with its tokens, consents, sessions and memberships\n", u.Username, u.ID)
-	return nil
+	return e.oneArg("user delete", "USERNAME", args, func(st store.Store, name string, asJSON bool) error {
+		u, err := st.UserByName(ctx, name)
+		if err != nil {
+			return notFound(err, fmt.Sprintf("user %q", name))
+		}
+		if err := st.DeleteUser(ctx, u.ID); err != nil {
+			return notFound(err, fmt.Sprintf("user %q", name))
+		}
+		if asJSON {
+			return e.printJSON(map[string]any{"username": u.Username, "id": u.ID, "deleted": true})
+		}
+		fmt.Fprintf(e.stdout, "deleted user %s (id %s) with its tokens, consents, sessions and memberships\n", u.Username, u.ID)
+		return nil
+	})
 }
 
 // ---- org ----
@@ -534,8 +521,10 @@ func appList(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
-func (e *env) oneApp(ctx context.Context, name string, args []string, run func(st store.Store, clientID string, asJSON bool) error) error {
-	fs := e.newFlags("app "+name, "app "+name+" CLIENT_ID [--json]")
+// oneArg runs a command that takes exactly one ARG (and --json, --data)
+// with the store open.
+func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, value string, asJSON bool) error) error {
+	fs := e.newFlags(cmd, cmd+" "+arg+" [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
 	pos, err := parse(fs, args)
@@ -543,7 +532,7 @@ func (e *env) oneApp(ctx context.Context, name string, args []string, run func(s
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("give exactly one CLIENT_ID")
+		return usagef("give exactly one %s", arg)
 	}
 	st, err := openStore(*data)
 	if err != nil {
@@ -554,7 +543,7 @@ func (e *env) oneApp(ctx context.Context, name string, args []string, run func(s
 }
 
 func appShow(ctx context.Context, e *env, args []string) error {
-	return e.oneApp(ctx, "show", args, func(st store.Store, id string, asJSON bool) error {
+	return e.oneArg("app show", "CLIENT_ID", args, func(st store.Store, id string, asJSON bool) error {
 		a, err := st.App(ctx, id)
 		if err != nil {
 			return notFound(err, fmt.Sprintf("app %q", id))
@@ -568,7 +557,7 @@ func appShow(ctx context.Context, e *env, args []string) error {
 }
 
 func appRotate(ctx context.Context, e *env, args []string) error {
-	return e.oneApp(ctx, "rotate-secret", args, func(st store.Store, id string, asJSON bool) error {
+	return e.oneArg("app rotate-secret", "CLIENT_ID", args, func(st store.Store, id string, asJSON bool) error {
 		secret, err := apps.RotateSecret(ctx, st, id, time.Now())
 		if err != nil {
 			return notFound(err, fmt.Sprintf("app %q", id))
@@ -582,7 +571,7 @@ func appRotate(ctx context.Context, e *env, args []string) error {
 }
 
 func appDelete(ctx context.Context, e *env, args []string) error {
-	return e.oneApp(ctx, "delete", args, func(st store.Store, id string, asJSON bool) error {
+	return e.oneArg("app delete", "CLIENT_ID", args, func(st store.Store, id string, asJSON bool) error {
 		if err := st.DeleteApp(ctx, id); err != nil {
 			return notFound(err, fmt.Sprintf("app %q", id))
 		}

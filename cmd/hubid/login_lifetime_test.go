@@ -9,32 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/signintest"
 )
-
-// sharedClock is one fake clock for the hub and the CLI.
-type sharedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sharedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sharedClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestLoginLifetimes runs "hubid login" with the seeded hubid CLI app
 // (30-day access tokens) against the real server handler on one injected
@@ -56,7 +38,7 @@ func TestLoginLifetimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &sharedClock{t: time.Now().Truncate(time.Second)}
+	clock := signintest.NewClock(time.Now().Truncate(time.Second)) // one clock for the hub and the CLI
 	km := keys.New(st, clock.Now)
 	if err := km.Ensure(ctx); err != nil {
 		t.Fatal(err)
