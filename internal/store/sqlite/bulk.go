@@ -29,9 +29,10 @@ type Loader struct {
 	bigCache bool // the writer's cache is loaderCacheKiB until Close
 }
 
-// loaderCacheKiB is the writer's page cache while a Loader runs (1 GiB);
-// Close puts back SQLite's default.
-const loaderCacheKiB = "1048576"
+// loaderCacheKiB is the writer's page cache while a Loader runs: 4 GiB,
+// taken only as pages are read (ten million tokens with their indexes are
+// about 4.5 GB). Close puts back SQLite's default.
+const loaderCacheKiB = "4194304"
 
 // Loader returns a Loader that commits every batch rows (at least 1).
 // Call Close to commit the last batch.
