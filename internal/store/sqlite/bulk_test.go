@@ -132,3 +132,22 @@ func TestLoaderKeepsWALSmall(t *testing.T) {
 		t.Errorf("WAL is %d bytes after the Loader closed, want it checkpointed and emptied", fi.Size())
 	}
 }
+
+func TestShouldRewind(t *testing.T) {
+	for _, tc := range []struct {
+		frames, copied int64
+		want           bool
+	}{
+		{0, 0, false},
+		{walMaxFrames, walMaxFrames, false},              // not past the limit
+		{walMaxFrames + 1, walMaxFrames + 1, true},       // past it, all copied
+		{100000, 100000 - walRewindSlack, true},          // the rest is cheap to copy
+		{100000, 100000 - walRewindSlack - 1, false},     // copying the rest would hold writers back
+		{500000, 0, false},                               // a reader pins an old snapshot
+		{walMaxFrames + 10, walMaxFrames + 10 - 5, true}, // a few frames written meanwhile
+	} {
+		if got := shouldRewind(tc.frames, tc.copied, walMaxFrames); got != tc.want {
+			t.Errorf("shouldRewind(%d, %d) = %v, want %v", tc.frames, tc.copied, got, tc.want)
+		}
+	}
+}

@@ -48,8 +48,13 @@ const (
 )
 
 // walMaxFrames is how large the WAL may grow (in pages; 16,384 pages of
-// 4 KiB are 64 MiB) before the checkpointer rewinds it.
-const walMaxFrames = 16384
+// 4 KiB are 64 MiB) before the checkpointer rewinds it, and walRewindSlack
+// how many pages a PASSIVE checkpoint may leave uncopied for the rewind
+// still to go ahead (copying them holds writers back).
+const (
+	walMaxFrames   = 16384
+	walRewindSlack = 1024
+)
 
 // DB is a store.Store on one SQLite file. It is safe for concurrent use, and
 // other processes may use the same file at the same time.
@@ -184,15 +189,24 @@ func (db *DB) checkpoint(done *int64) {
 		return
 	}
 	*done = n
-	if frames > db.walMax {
+	if shouldRewind(frames, copied, db.walMax) {
 		// A PASSIVE checkpoint copies the WAL back but never rewinds it:
 		// the next writer starts the WAL over only when no reader still
 		// reads from it, which under steady load never happens, so the
-		// file would grow without end. TRUNCATE waits (up to busy_timeout,
-		// holding new writers back meanwhile) for the readers to move to
-		// the newest snapshot, then empties the file.
+		// file would grow without end. TRUNCATE waits for the readers to
+		// move to the newest snapshot, copies what PASSIVE left, and
+		// empties the file, holding new writers back all the while: so it
+		// runs only once PASSIVE has copied nearly everything, when
+		// writers wait for little more than the readers' last statements.
 		db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
+}
+
+// shouldRewind says whether to rewind (TRUNCATE) a WAL of frames pages of
+// which a PASSIVE checkpoint copied copied: when it has grown past max and
+// nearly all of it is already in the database.
+func shouldRewind(frames, copied, max int64) bool {
+	return frames > max && frames-copied <= walRewindSlack
 }
 
 // connect opens a first connection of h, retrying while the file is busy.
