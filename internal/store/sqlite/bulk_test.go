@@ -151,3 +151,34 @@ func TestShouldRewind(t *testing.T) {
 		}
 	}
 }
+
+// TestGarbageCollectRewindsWAL: a large GC checkpoints and empties the WAL
+// every gcCheckpointEvery batches itself, so the WAL holds at most that
+// many batches even when the background checkpointer does not rewind it.
+func TestGarbageCollectRewindsWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	db.walMax = 1 << 40 // the background checkpointer never rewinds
+	ctx := t.Context()
+	l := db.Loader(ctx, 5000)
+	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
+	a := store.App{ClientID: "app", CreatedAt: t0}
+	must(t, l.User(u))
+	must(t, l.App(a))
+	const n = gcCheckpointEvery*gcBatch + 7
+	for i := range n {
+		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
+			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
+	}
+	must(t, l.Close())
+	res, err := db.GarbageCollect(ctx, t0.Add(time.Hour))
+	must(t, err)
+	if res.Tokens != n {
+		t.Fatalf("GarbageCollect deleted %d tokens, want %d", res.Tokens, n)
+	}
+	fi, err := os.Stat(path + "-wal")
+	must(t, err)
+	if fi.Size() > 1<<20 {
+		t.Errorf("WAL is %d bytes after deleting %d tokens; the GC should have rewound it after %d batches", fi.Size(), n, gcCheckpointEvery)
+	}
+}
