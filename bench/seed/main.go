@@ -23,6 +23,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hubid/hubid/internal/accounts"
@@ -84,6 +85,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "seed: -expired is a fraction from 0 to 1")
 		return 2
 	}
+	if dir := filepath.Dir(c.db); !isDir(dir) {
+		fmt.Fprintf(stderr, "seed: -db %s: the directory %s does not exist; start `hubid dev --data %s` once, or create it\n", c.db, dir, dir)
+		return 1
+	}
 	res, err := seed(context.Background(), c, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "seed: %v\n", err)
@@ -96,6 +101,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			res.Users, res.Apps, res.Tokens, res.Expired, res.Seconds, res.RowsPerS, float64(res.DBBytes)/(1<<20))
 	}
 	return 0
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // userID and clientID name the i-th seeded user and app; the fixed
