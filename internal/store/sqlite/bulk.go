@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -33,6 +34,10 @@ type Loader struct {
 // taken only as pages are read (ten million tokens with their indexes are
 // about 4.5 GB). Close puts back SQLite's default.
 const loaderCacheKiB = "4194304"
+
+// loaderPatience is how long the Loader waits for the WAL to be emptied
+// after a batch.
+const loaderPatience = time.Minute
 
 // Loader returns a Loader that commits every batch rows (at least 1).
 // Call Close to commit the last batch.
@@ -124,10 +129,8 @@ func (l *Loader) commit() error {
 	// other back to back, and a batch of random keys dirties much of the
 	// database, so the WAL would grow by about that much per batch. The
 	// Loader holds the writer between batches: it checkpoints itself.
-	if l.db.ckpt != nil {
-		if _, err := l.db.w.ExecContext(l.ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			return fmt.Errorf("sqlite: load: checkpoint: %w", err)
-		}
+	if err := l.db.rewindPatiently(l.ctx, loaderPatience); err != nil {
+		return fmt.Errorf("sqlite: load: checkpoint: %w", err)
 	}
 	return nil
 }

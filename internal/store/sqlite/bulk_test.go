@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -180,5 +181,76 @@ func TestGarbageCollectRewindsWAL(t *testing.T) {
 	must(t, err)
 	if fi.Size() > 1<<20 {
 		t.Errorf("WAL is %d bytes after deleting %d tokens; the GC should have rewound it after %d batches", fi.Size(), n, gcCheckpointEvery)
+	}
+}
+
+// TestGarbageCollectWaitsForCheckpoints: while a reader keeps an old
+// snapshot open, the WAL cannot be emptied, and the GC waits after
+// gcCheckpointEvery batches instead of growing the WAL further; it goes on
+// once the reader is done.
+func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	db.walMax = 1 << 40 // the background checkpointer never rewinds
+	ctx := t.Context()
+	l := db.Loader(ctx, 5000)
+	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
+	a := store.App{ClientID: "app", CreatedAt: t0}
+	must(t, l.User(u))
+	must(t, l.App(a))
+	const n = 3 * gcCheckpointEvery * gcBatch
+	for i := range n {
+		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
+			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
+	}
+	must(t, l.Close())
+	// Busy answers come quickly, so the GC would run through its batches
+	// in the time the test waits if it did not wait for the checkpoints.
+	_, err := db.w.ExecContext(ctx, `PRAGMA busy_timeout = 20`)
+	must(t, err)
+
+	other, err := sql.Open("sqlite", path+readerParams)
+	must(t, err)
+	defer other.Close()
+	reader, err := other.BeginTx(ctx, nil)
+	must(t, err)
+	var held int
+	must(t, reader.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&held))
+
+	type result struct {
+		res store.GCResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := db.GarbageCollect(ctx, t0.Add(time.Hour))
+		done <- result{res, err}
+	}()
+	remaining := func() int {
+		var c int
+		must(t, db.r.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&c))
+		return c
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case r := <-done:
+			fi, _ := os.Stat(path + "-wal")
+			t.Fatalf("GarbageCollect finished (%+v, %v) while a reader kept the WAL from being emptied; WAL %d bytes", r.res, r.err, fi.Size())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if got, want := n-remaining(), gcCheckpointEvery*gcBatch; got != want {
+		t.Errorf("while the WAL could not be emptied the GC deleted %d tokens, want %d (gcCheckpointEvery batches, then wait)", got, want)
+	}
+
+	must(t, reader.Rollback())
+	r := <-done
+	must(t, r.err)
+	if r.res.Tokens != n {
+		t.Errorf("GarbageCollect deleted %d tokens, want %d", r.res.Tokens, n)
+	}
+	if c := remaining(); c != 0 {
+		t.Errorf("%d tokens left after the GC", c)
 	}
 }

@@ -59,10 +59,12 @@ const (
 // DB is a store.Store on one SQLite file. It is safe for concurrent use, and
 // other processes may use the same file at the same time.
 type DB struct {
+	path   string     // as given to Open
 	w, r   *sql.DB    // writer (one connection) and readers
 	ws, rs *stmtCache // prepared statements of w and r
 
 	ckpt    *sql.DB       // checkpointer connection; nil for MemoryPath
+	ckptMu  sync.Mutex    // held by whoever checkpoints (see rewind)
 	commits atomic.Int64  // commits by w
 	walMax  int64         // WAL pages that make the checkpointer rewind it
 	kick    chan struct{} // wakes the checkpointer
@@ -115,7 +117,7 @@ func open(ctx context.Context, path string) (db *DB, err error) {
 	if err := migrate(ctx, w); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	db = &DB{w: w, ws: newStmtCache(w)}
+	db = &DB{path: path, w: w, ws: newStmtCache(w)}
 	// Statements used inside transactions must be prepared now, while the
 	// writer connection is free.
 	for _, q := range txQueries {
@@ -184,6 +186,11 @@ func (db *DB) checkpoint(done *int64) {
 	if n == *done {
 		return
 	}
+	// Only one checkpoint runs at a time, and SQLite does not wait for
+	// another: a second one comes back busy at once, having done nothing.
+	// So the checkpoints of this process take turns.
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
 	var busy, frames, copied int64
 	if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		return
@@ -199,6 +206,59 @@ func (db *DB) checkpoint(done *int64) {
 		// runs only once PASSIVE has copied nearly everything, when
 		// writers wait for little more than the readers' last statements.
 		db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
+}
+
+// rewind copies the whole WAL back into the database and empties it, for
+// writers that write faster than the background checkpoints copy
+// (GarbageCollect, the Loader). The copying happens first in a PASSIVE
+// checkpoint, which other writers do not wait for; then the TRUNCATE runs on
+// the writer connection, so other writes wait for it in line, as for any
+// write, rather than against SQLite's busy timeout. It reports busy when the
+// WAL could not be emptied: a reader (maybe in another process) kept an
+// older snapshot open past busy_timeout, or another process was
+// checkpointing. A no-op for MemoryPath.
+func (db *DB) rewind(ctx context.Context) (busy bool, err error) {
+	if db.ckpt == nil {
+		return false, nil
+	}
+	ctx, err = detach(ctx)
+	if err != nil {
+		return false, err
+	}
+	db.ckptMu.Lock()
+	defer db.ckptMu.Unlock()
+	var b, frames, copied int64
+	if err := db.ckpt.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&b, &frames, &copied); err != nil {
+		return false, err
+	}
+	if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&b, &frames, &copied); err != nil {
+		return false, err
+	}
+	return b != 0, nil
+}
+
+// rewindPatiently calls rewind until the WAL is empty, waiting a little
+// longer after each busy answer, for at most patience. Writers that call it
+// between their batches cannot outrun the checkpoints: while the WAL
+// cannot be emptied they wait instead of growing it further.
+func (db *DB) rewindPatiently(ctx context.Context, patience time.Duration) error {
+	deadline := time.Now().Add(patience)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		busy, err := db.rewind(ctx)
+		if err != nil || !busy {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the WAL (%s-wal) could not be checkpointed for %v: "+
+				"a reader keeps an old snapshot open (a long read transaction in another process, such as an open sqlite3 shell?)",
+				db.path, patience)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 
