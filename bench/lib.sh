@@ -69,3 +69,29 @@ write_section() {
   cp "$work/section.out" "$file"
   say "wrote $file"
 }
+
+# start_hubid NAME BINARY: starts `hubid dev` with a fresh data directory
+# in $work/NAME-data and creates two confidential apps without refresh
+# tokens (RS256, ES256). Sets the flowgen arguments NAME_rs, NAME_es and
+# NAME_demo (the dev demo app, which has refresh tokens on), and NAME_pid.
+# Needs REDIRECT (any http loopback URL: flowgen follows no redirect).
+start_hubid() {
+  local name=$1 bin=$2 data="$work/$1-data" pid issuer creds rs es
+  "${deathsig[@]}" "$bin" dev --addr 127.0.0.1:0 --data "$data" >"$work/$name.out" 2>"$work/$name.log" &
+  pid=$!
+  pids+=("$pid")
+  issuer=$(wait_line "$work/$name.out" '^ +Issuer ')
+  creds="$data/dev-credentials.json"
+  mkapp() { # NAME ALG
+    "$bin" app create --data "$data" --name "$1" --alg "$2" --json \
+      --redirect-uri http://127.0.0.1/login/callback --scopes "openid profile email"
+  }
+  rs=$(mkapp "bench RS256" RS256)
+  es=$(mkapp "bench ES256" ES256)
+  local common=(-issuer "$issuer" -login hubid -username "$(jq -r .username "$creds")" -password "$(jq -r .password "$creds")"
+    -pid "$pid" -redirect-uri "$REDIRECT")
+  eval "${name}_pid=$pid"
+  eval "${name}_rs=(\"\${common[@]}\" -client-id \"$(jq -r .client_id <<<"$rs")\" -client-secret \"$(jq -r .client_secret <<<"$rs")\")"
+  eval "${name}_es=(\"\${common[@]}\" -client-id \"$(jq -r .client_id <<<"$es")\" -client-secret \"$(jq -r .client_secret <<<"$es")\")"
+  eval "${name}_demo=(\"\${common[@]}\" -client-id \"$(jq -r .client_id "$creds")\" -client-secret \"$(jq -r .client_secret "$creds")\")"
+}
