@@ -30,7 +30,7 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 	if err != nil || c.Value == "" || len(c.Value) > 128 {
 		return nil, nil
 	}
-	sess, err := s.store.Session(r.Context(), store.Hash(c.Value))
+	sess, u, err := s.store.SessionWithUser(r.Context(), store.Hash(c.Value))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -39,13 +39,6 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return nil, nil
-	}
-	u, err := s.store.User(r.Context(), sess.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	return &session{Session: sess, User: u}, nil
 }

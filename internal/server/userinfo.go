@@ -21,7 +21,9 @@ func (s *Server) bearer(r *http.Request, kinds ...string) (store.Token, store.Us
 	if len(raw) > 512 {
 		return store.Token{}, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token is invalid")
 	}
-	t, err := s.store.Token(r.Context(), store.Hash(raw))
+	// A token's user cannot be missing (deleting a user deletes its
+	// tokens), so one read gets both.
+	t, u, err := s.store.TokenWithUser(r.Context(), store.Hash(raw))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !slices.Contains(kinds, t.Kind)) {
 		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token is invalid")
 	}
@@ -34,13 +36,6 @@ func (s *Server) bearer(r *http.Request, kinds ...string) (store.Token, store.Us
 		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token was revoked")
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
 		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token has expired; sign in again")
-	}
-	u, err := s.store.User(r.Context(), t.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return t, u, oidc.NewError(oidc.ErrInvalidToken, "the access token's user no longer exists")
-	}
-	if err != nil {
-		return t, u, oidc.ServerError(err)
 	}
 	return t, u, nil
 }

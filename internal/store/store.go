@@ -281,6 +281,10 @@ type Store interface {
 	// Tokens. Token returns revoked and expired tokens too; the caller checks.
 	CreateToken(ctx context.Context, t Token) error
 	Token(ctx context.Context, hash Digest) (Token, error)
+	// TokenWithUser is Token and the User of its UserID, read together
+	// (every request with a bearer token needs both): ErrNotFound when
+	// either is missing.
+	TokenWithUser(ctx context.Context, hash Digest) (Token, User, error)
 	// RevokeTokens sets RevokedAt on every live token matching f and returns
 	// how many it revoked.
 	RevokeTokens(ctx context.Context, f TokenFilter, now time.Time) (int64, error)
@@ -315,6 +319,9 @@ type Store interface {
 	// Browser sessions.
 	CreateSession(ctx context.Context, s Session) error
 	Session(ctx context.Context, hash Digest) (Session, error)
+	// SessionWithUser is Session and the User of its UserID, read
+	// together: ErrNotFound when either is missing.
+	SessionWithUser(ctx context.Context, hash Digest) (Session, User, error)
 	DeleteSession(ctx context.Context, hash Digest) error
 
 	// Signing keys: UpdateKeys replaces the whole set with what update

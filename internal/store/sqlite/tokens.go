@@ -103,13 +103,54 @@ const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,
 
 func scanToken(sc scanner) (store.Token, error) {
 	var t store.Token
-	err := sc.Scan(digestCol{&t.Hash}, &t.Kind, &t.UserID, nullStringCol{&t.ClientID}, listCol{&t.Scopes},
+	err := sc.Scan(tokenDests(&t)...)
+	fixToken(&t)
+	return t, err
+}
+
+// tokenDests returns the Scan destinations of tokenCols into t; call
+// fixToken after the Scan.
+func tokenDests(t *store.Token) []any {
+	return []any{digestCol{&t.Hash}, &t.Kind, &t.UserID, nullStringCol{&t.ClientID}, listCol{&t.Scopes},
 		&t.Name, &t.Role, digestCol{&t.CodeHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt},
-		&t.FamilyID, timeCol{&t.RotatedAt}, &t.Successor)
+		&t.FamilyID, timeCol{&t.RotatedAt}, &t.Successor}
+}
+
+func fixToken(t *store.Token) {
 	if len(t.Successor) == 0 {
 		t.Successor = nil
 	}
-	return t, err
+}
+
+// prefixed returns the comma-separated columns cols, each prefixed with
+// table and a dot, for joins.
+func prefixed(table, cols string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(cols, ",") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(table + "." + strings.TrimSpace(c))
+	}
+	return b.String()
+}
+
+var qTokenWithUser = `SELECT ` + prefixed("t", tokenCols) + `, ` + prefixed("u", userCols) +
+	` FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
+
+// TokenWithUser implements store.Store, in one statement.
+func (db *DB) TokenWithUser(ctx context.Context, hash store.Digest) (store.Token, store.User, error) {
+	row, err := db.queryRow(ctx, qTokenWithUser, hash[:])
+	if err != nil {
+		return store.Token{}, store.User{}, fail("get token", err)
+	}
+	var t store.Token
+	var u store.User
+	if err := row.Scan(append(tokenDests(&t), userDests(&u)...)...); err != nil {
+		return store.Token{}, store.User{}, fail("get token", notFound(err))
+	}
+	fixToken(&t)
+	return t, u, nil
 }
 
 // tokenArgs returns t's columns in tokenCols order.
@@ -290,11 +331,31 @@ func (db *DB) Session(ctx context.Context, hash store.Digest) (store.Session, er
 		return store.Session{}, fail("get session", err)
 	}
 	var s store.Session
-	err = row.Scan(digestCol{&s.Hash}, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
-	if err != nil {
+	if err := row.Scan(sessionDests(&s)...); err != nil {
 		return store.Session{}, fail("get session", notFound(err))
 	}
 	return s, nil
+}
+
+func sessionDests(s *store.Session) []any {
+	return []any{digestCol{&s.Hash}, &s.UserID, timeCol{&s.AuthTime}, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}}
+}
+
+var qSessionWithUser = `SELECT ` + prefixed("s", sessionCols) + `, ` + prefixed("u", userCols) +
+	` FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`
+
+// SessionWithUser implements store.Store, in one statement.
+func (db *DB) SessionWithUser(ctx context.Context, hash store.Digest) (store.Session, store.User, error) {
+	row, err := db.queryRow(ctx, qSessionWithUser, hash[:])
+	if err != nil {
+		return store.Session{}, store.User{}, fail("get session", err)
+	}
+	var s store.Session
+	var u store.User
+	if err := row.Scan(append(sessionDests(&s), userDests(&u)...)...); err != nil {
+		return store.Session{}, store.User{}, fail("get session", notFound(err))
+	}
+	return s, u, nil
 }
 
 // DeleteSession implements store.Store.

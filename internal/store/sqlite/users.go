@@ -21,9 +21,14 @@ const (
 
 func scanUser(sc scanner) (store.User, error) {
 	var u store.User
-	err := sc.Scan(&u.ID, &u.Username, &u.FullName, &u.Email, &u.EmailVerified, &u.AvatarURL,
-		&u.Website, &u.IsPro, &u.CanPay, &u.PasswordHash, timeCol{&u.CreatedAt})
+	err := sc.Scan(userDests(&u)...)
 	return u, err
+}
+
+// userDests returns the Scan destinations of userCols into u.
+func userDests(u *store.User) []any {
+	return []any{&u.ID, &u.Username, &u.FullName, &u.Email, &u.EmailVerified, &u.AvatarURL,
+		&u.Website, &u.IsPro, &u.CanPay, &u.PasswordHash, timeCol{&u.CreatedAt}}
 }
 
 // userArgs returns u's columns in userCols order.

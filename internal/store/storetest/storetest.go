@@ -902,6 +902,12 @@ func (x suite) tokensRoundTrip(t *testing.T) {
 		got, err := s.Token(ctx, tok.Hash)
 		must(t, err)
 		diff(t, "Token "+tok.Kind, tok, got)
+		got, gotUser, err := s.TokenWithUser(ctx, tok.Hash)
+		must(t, err)
+		diff(t, "TokenWithUser "+tok.Kind, tok, got)
+		wantUser, err := s.User(ctx, tok.UserID)
+		must(t, err)
+		diff(t, "TokenWithUser's user", wantUser, gotUser)
 	}
 	list, err := s.ListTokens(ctx, a.ID, store.KindRefresh)
 	must(t, err)
@@ -924,6 +930,14 @@ func (x suite) tokensRoundTrip(t *testing.T) {
 	wantErr(t, "CreateToken again", s.CreateToken(ctx, access), store.ErrAlreadyExists)
 	_, err = s.Token(ctx, store.Hash("nope"))
 	wantErr(t, "Token unknown", err, store.ErrNotFound)
+	_, _, err = s.TokenWithUser(ctx, store.Hash("nope"))
+	wantErr(t, "TokenWithUser unknown", err, store.ErrNotFound)
+	must(t, s.DeleteUser(ctx, b.ID))
+	_, _, err = s.TokenWithUser(ctx, refresh.Hash)
+	wantErr(t, "TokenWithUser of a deleted user's token", err, store.ErrNotFound)
+	if _, u, err := s.TokenWithUser(ctx, access.Hash); err != nil || u.ID != a.ID {
+		t.Errorf("TokenWithUser of another user's token after a delete: user %q, %v; want %q", u.ID, err, a.ID)
+	}
 	orphan := accessToken("orphan", p, a)
 	orphan.UserID = "nobody"
 	wantErr(t, "CreateToken unknown user", s.CreateToken(ctx, orphan), store.ErrNotFound)
@@ -1534,12 +1548,18 @@ func (x suite) sessions(t *testing.T) {
 		got, err := s.Session(ctx, want.Hash)
 		must(t, err)
 		diff(t, "Session", want, got)
+		got, u, err := s.SessionWithUser(ctx, want.Hash)
+		must(t, err)
+		diff(t, "SessionWithUser", want, got)
+		diff(t, "SessionWithUser's user", a, u)
 	}
 	wantErr(t, "CreateSession again", s.CreateSession(ctx, full), store.ErrAlreadyExists)
 	wantErr(t, "CreateSession unknown user", s.CreateSession(ctx, session("sess-3", store.User{ID: "nobody"})), store.ErrNotFound)
 	must(t, s.DeleteSession(ctx, full.Hash))
 	_, err := s.Session(ctx, full.Hash)
 	wantErr(t, "Session after delete", err, store.ErrNotFound)
+	_, _, err = s.SessionWithUser(ctx, full.Hash)
+	wantErr(t, "SessionWithUser after delete", err, store.ErrNotFound)
 	wantErr(t, "DeleteSession again", s.DeleteSession(ctx, full.Hash), store.ErrNotFound)
 	if _, err := s.Session(ctx, bare.Hash); err != nil {
 		t.Errorf("other session after delete: %v", err)
