@@ -1,12 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,7 +156,7 @@ func TestShouldRewind(t *testing.T) {
 }
 
 // TestGarbageCollectRewindsWAL: a large GC checkpoints and empties the WAL
-// every gcCheckpointEvery batches itself, so the WAL holds at most that
+// every gcRewindRows rows itself, so the WAL holds at most about that
 // many batches even when the background checkpointer does not rewind it.
 func TestGarbageCollectRewindsWAL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hubid.db")
@@ -166,7 +168,7 @@ func TestGarbageCollectRewindsWAL(t *testing.T) {
 	a := store.App{ClientID: "app", CreatedAt: t0}
 	must(t, l.User(u))
 	must(t, l.App(a))
-	const n = gcCheckpointEvery*gcBatch + 7
+	const n = 3*gcRewindRows + 7
 	for i := range n {
 		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
 			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
@@ -179,14 +181,14 @@ func TestGarbageCollectRewindsWAL(t *testing.T) {
 	}
 	fi, err := os.Stat(path + "-wal")
 	must(t, err)
-	if fi.Size() > 1<<20 {
-		t.Errorf("WAL is %d bytes after deleting %d tokens; the GC should have rewound it after %d batches", fi.Size(), n, gcCheckpointEvery)
+	if fi.Size() > 10<<20 { // about 19 MB without the rewinds
+		t.Errorf("WAL is %d bytes after deleting %d tokens; the GC should have rewound it after %d rows", fi.Size(), n, gcRewindRows)
 	}
 }
 
 // TestGarbageCollectWaitsForCheckpoints: while a reader keeps an old
 // snapshot open, the WAL cannot be emptied, and the GC waits after
-// gcCheckpointEvery batches instead of growing the WAL further; it goes on
+// gcRewindRows rows instead of growing the WAL further; it goes on
 // once the reader is done.
 func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hubid.db")
@@ -198,7 +200,7 @@ func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
 	a := store.App{ClientID: "app", CreatedAt: t0}
 	must(t, l.User(u))
 	must(t, l.App(a))
-	const n = 3 * gcCheckpointEvery * gcBatch
+	const n = 3 * gcRewindRows
 	for i := range n {
 		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
 			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
@@ -240,8 +242,9 @@ func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if got, want := n-remaining(), gcCheckpointEvery*gcBatch; got != want {
-		t.Errorf("while the WAL could not be emptied the GC deleted %d tokens, want %d (gcCheckpointEvery batches, then wait)", got, want)
+	if got := n - remaining(); got < gcRewindRows || got >= gcRewindRows+gcBatchMax {
+		t.Errorf("while the WAL could not be emptied the GC deleted %d tokens, want %d to %d (gcRewindRows and the last batch, then wait)",
+			got, gcRewindRows, gcRewindRows+gcBatchMax-1)
 	}
 
 	must(t, reader.Rollback())
@@ -252,5 +255,90 @@ func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
 	}
 	if c := remaining(); c != 0 {
 		t.Errorf("%d tokens left after the GC", c)
+	}
+}
+
+func TestGCNextBatch(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		took time.Duration
+		want int
+	}{
+		{500, gcBatchTime, 500},             // on target
+		{500, gcBatchTime / 10, 1000},       // quick: at most doubled
+		{500, 0, 1000},                      // too quick to measure
+		{500, 10 * gcBatchTime, 250},        // slow: at most halved
+		{500, gcBatchTime * 5 / 4, 400},     // a little slow
+		{4000, gcBatchTime / 4, gcBatchMax}, // never above the maximum
+		{30, time.Second, gcBatchMin},       // never below the minimum
+	} {
+		if got := gcNextBatch(tc.n, tc.took); got != tc.want {
+			t.Errorf("gcNextBatch(%d, %v) = %d, want %d", tc.n, tc.took, got, tc.want)
+		}
+	}
+}
+
+// TestGarbageCollectYields: a GC that other writes wait for steps aside
+// between its batches, and one that nobody waits for does not.
+func TestGarbageCollectYields(t *testing.T) {
+	var yields atomic.Int64
+	defer func(f func(context.Context, time.Duration) error) { gcYield = f }(gcYield)
+	gcYield = func(ctx context.Context, d time.Duration) error {
+		yields.Add(1)
+		time.Sleep(time.Millisecond)
+		return nil
+	}
+	db := openFile(t, filepath.Join(t.TempDir(), "hubid.db"))
+	ctx := t.Context()
+	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
+	a := store.App{ClientID: "app", CreatedAt: t0}
+	must(t, db.CreateUser(ctx, u))
+	must(t, db.CreateApp(ctx, a))
+	load := func(from, n int) {
+		l := db.Loader(ctx, 5000)
+		for i := range n {
+			must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", from+i)), Kind: store.KindAccess, UserID: u.ID,
+				ClientID: a.ClientID, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
+		}
+		must(t, l.Close())
+	}
+	const n = 20000
+
+	load(0, n)
+	res, err := db.GarbageCollect(ctx, t0.Add(time.Hour))
+	must(t, err)
+	if res.Tokens != n || yields.Load() != 0 {
+		t.Errorf("alone: GC deleted %d tokens with %d yields, want %d and none", res.Tokens, yields.Load(), n)
+	}
+
+	load(n, n)
+	stop := make(chan struct{})
+	writes := make(chan int)
+	go func() {
+		w := 0
+		defer func() { writes <- w }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := db.CreateSession(ctx, store.Session{Hash: store.Hash(fmt.Sprint("s", w)), UserID: u.ID,
+				CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)}); err != nil {
+				t.Error(err)
+				return
+			}
+			w++
+		}
+	}()
+	res, err = db.GarbageCollect(ctx, t0.Add(time.Hour))
+	close(stop)
+	w := <-writes
+	must(t, err)
+	if res.Tokens != n {
+		t.Errorf("with another writer: GC deleted %d tokens, want %d", res.Tokens, n)
+	}
+	if yields.Load() == 0 {
+		t.Errorf("with another writer (%d writes meanwhile) the GC never stepped aside", w)
 	}
 }

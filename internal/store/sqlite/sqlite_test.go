@@ -412,7 +412,7 @@ func TestGarbageCollectBatches(t *testing.T) {
 	c := store.AuthCode{Hash: store.Hash("c"), ClientID: a.ClientID, UserID: u.ID}
 	must(t, db.CreateUser(ctx, u))
 	must(t, db.CreateApp(ctx, a))
-	const n = 2*gcBatch + 7
+	const n = gcBatchFirst + 2*gcBatchMax + 7
 	toks := make([]store.Token, n)
 	for i := range toks {
 		toks[i] = store.Token{Hash: store.Hash(strconv.Itoa(i)), Kind: store.KindAccess, UserID: u.ID,
