@@ -68,12 +68,8 @@ type DB struct {
 	commits atomic.Int64  // commits by w
 	walMax  int64         // WAL pages that make the checkpointer rewind it
 	kick    chan struct{} // wakes the checkpointer
-
-	gmu      sync.Mutex      // guards gpending and gleading (see writeGrouped)
-	gpending []*groupedWrite // writes waiting for the next group commit
-	gleading bool            // a write is committing a group
-	stop     chan struct{}   // closed by Close
-	bg       sync.WaitGroup
+	stop    chan struct{} // closed by Close
+	bg      sync.WaitGroup
 
 	once sync.Once
 	err  error
@@ -321,7 +317,6 @@ var txQueries = []string{
 	qInsertCode, insertToken, qRotateRefresh, qTokenByHash,
 	qDeviceByHash, qUpdateDevice, qRedeemDevice, qDeviceExists,
 	qKeys, qDeleteKeys, qInsertKey,
-	qSavepoint, qRollbackSavepoint, qReleaseSavepoint,
 }
 
 // stmtCache prepares each query once per handle; database/sql prepares it
@@ -459,10 +454,6 @@ func (db *DB) write(ctx context.Context, fn func(t *tx) error) error {
 	if err != nil {
 		return err
 	}
-	return db.writeAlone(ctx, fn)
-}
-
-func (db *DB) writeAlone(ctx context.Context, fn func(t *tx) error) error {
 	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -477,130 +468,6 @@ func (db *DB) writeAlone(ctx context.Context, fn func(t *tx) error) error {
 	db.committed()
 	return nil
 }
-
-// writeGrouped is write for the writes of every sign-in (redeeming a code
-// or a refresh token), which come many at a time: the writes that arrive
-// while one is committing are committed together, in one transaction, each
-// inside its own savepoint so that a write that fails leaves the others
-// alone. A commit writes each page it changed once, and the writes of
-// different sign-ins change many of the same pages (the expiry indexes, the
-// database header, a client's or user's index pages), so together they
-// write a fraction of the pages they would write one by one. Nothing waits
-// to form a group: a write that arrives when the writer is idle goes alone.
-//
-// fn must only run statements on t (it may run twice: if the group's
-// transaction fails as a whole, each write is run again alone).
-func (db *DB) writeGrouped(ctx context.Context, fn func(t *tx) error) error {
-	ctx, err := detach(ctx)
-	if err != nil {
-		return err
-	}
-	if db.ckpt == nil {
-		// MemoryPath: tests, one at a time is enough.
-		return db.writeAlone(ctx, fn)
-	}
-	w := &groupedWrite{fn: fn, done: make(chan groupResult, 1)}
-	db.gmu.Lock()
-	db.gpending = append(db.gpending, w)
-	lead := !db.gleading
-	db.gleading = true
-	db.gmu.Unlock()
-	if !lead {
-		r := <-w.done
-		if !r.lead {
-			return r.err
-		}
-	}
-	// This write leads: it commits every write waiting now (its own
-	// included), then hands the lead to the first of those that came
-	// meanwhile.
-	db.gmu.Lock()
-	group := db.gpending
-	db.gpending = nil
-	db.gmu.Unlock()
-	db.commitGroup(ctx, group)
-	db.gmu.Lock()
-	if len(db.gpending) > 0 {
-		db.gpending[0].done <- groupResult{lead: true}
-	} else {
-		db.gleading = false
-	}
-	db.gmu.Unlock()
-	return (<-w.done).err
-}
-
-type groupedWrite struct {
-	fn   func(t *tx) error
-	done chan groupResult // one result, or first the lead and then one result
-}
-
-type groupResult struct {
-	lead bool
-	err  error
-}
-
-// commitGroup runs group in one transaction and sends each write its result.
-func (db *DB) commitGroup(ctx context.Context, group []*groupedWrite) {
-	if len(group) == 1 {
-		group[0].done <- groupResult{err: db.writeAlone(ctx, group[0].fn)}
-		return
-	}
-	errs, err := db.tryGroup(ctx, group)
-	if err != nil {
-		// The transaction failed as a whole (an I/O error, a full disk):
-		// nothing of it is stored, and each write gets its own chance.
-		for _, w := range group {
-			w.done <- groupResult{err: db.writeAlone(ctx, w.fn)}
-		}
-		return
-	}
-	for i, w := range group {
-		w.done <- groupResult{err: errs[i]}
-	}
-}
-
-// tryGroup runs each write of group in a savepoint of one transaction and
-// commits it: errs[i] is write i's own error (its changes rolled back), err
-// an error of the transaction as a whole, after which nothing is stored.
-func (db *DB) tryGroup(ctx context.Context, group []*groupedWrite) (errs []error, err error) {
-	sqlTx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	t := &tx{db: db, ctx: ctx, tx: sqlTx}
-	errs = make([]error, len(group))
-	for i, w := range group {
-		if _, err := t.exec(qSavepoint); err != nil {
-			sqlTx.Rollback()
-			return nil, err
-		}
-		if errs[i] = w.fn(t); errs[i] != nil {
-			// Some errors (I/O, a full disk) roll back the whole
-			// transaction, and then the savepoint is gone too: this
-			// fails, and the group with it, rather than the next writes
-			// running outside any transaction.
-			if _, err := t.exec(qRollbackSavepoint); err != nil {
-				sqlTx.Rollback()
-				return nil, err
-			}
-		}
-		if _, err := t.exec(qReleaseSavepoint); err != nil {
-			sqlTx.Rollback()
-			return nil, err
-		}
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return nil, err
-	}
-	db.committed()
-	return errs, nil
-}
-
-const (
-	qSavepoint         = `SAVEPOINT grouped`
-	qRollbackSavepoint = `ROLLBACK TO grouped`
-	qReleaseSavepoint  = `RELEASE grouped`
-)
 
 // sqliteCode returns the extended result code of a SQLite error, or 0.
 func sqliteCode(err error) int {

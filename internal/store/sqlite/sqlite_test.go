@@ -494,9 +494,8 @@ func benchDB(b *testing.B) (*DB, store.User, store.App) {
 
 // BenchmarkCodeFlow is what the store does for one code: RedeemCode
 // recording it and storing an access and a refresh token; serially, and
-// from 8 goroutines at once (as 8 workers sign in), where writes are
-// committed in groups. wal-pages/op is how many pages a redemption wrote to
-// the WAL.
+// from 8 goroutines at once (as 8 workers sign in). wal-pages/op is how
+// many pages a redemption wrote to the WAL.
 func BenchmarkCodeFlow(b *testing.B) {
 	db, u, a := benchDB(b)
 	ctx := b.Context()

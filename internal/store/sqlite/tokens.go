@@ -79,7 +79,7 @@ func (db *DB) markAndIssue(ctx context.Context, op string, now time.Time, issued
 	if e.err != nil {
 		return e.err
 	}
-	err := db.writeGrouped(ctx, func(t *tx) error {
+	err := db.write(ctx, func(t *tx) error {
 		if err := mark(t, at); err != nil {
 			return err
 		}
