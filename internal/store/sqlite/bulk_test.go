@@ -156,24 +156,13 @@ func TestShouldRewind(t *testing.T) {
 }
 
 // TestGarbageCollectRewindsWAL: a large GC checkpoints and empties the WAL
-// every gcRewindRows rows itself, so the WAL holds at most about that
-// many batches even when the background checkpointer does not rewind it.
+// every gcRewindRows rows itself, so the WAL holds the pages of at most
+// about that many rows even when the background checkpointer does not
+// rewind it.
 func TestGarbageCollectRewindsWAL(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hubid.db")
-	db := openFile(t, path)
-	db.walMax = 1 << 40 // the background checkpointer never rewinds
-	ctx := t.Context()
-	l := db.Loader(ctx, 5000)
-	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
-	a := store.App{ClientID: "app", CreatedAt: t0}
-	must(t, l.User(u))
-	must(t, l.App(a))
 	const n = 3*gcRewindRows + 7
-	for i := range n {
-		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
-			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
-	}
-	must(t, l.Close())
+	db, path := gcBacklog(t, n)
+	ctx := t.Context()
 	res, err := db.GarbageCollect(ctx, t0.Add(time.Hour))
 	must(t, err)
 	if res.Tokens != n {
@@ -191,21 +180,9 @@ func TestGarbageCollectRewindsWAL(t *testing.T) {
 // gcRewindRows rows instead of growing the WAL further; it goes on
 // once the reader is done.
 func TestGarbageCollectWaitsForCheckpoints(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hubid.db")
-	db := openFile(t, path)
-	db.walMax = 1 << 40 // the background checkpointer never rewinds
-	ctx := t.Context()
-	l := db.Loader(ctx, 5000)
-	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
-	a := store.App{ClientID: "app", CreatedAt: t0}
-	must(t, l.User(u))
-	must(t, l.App(a))
 	const n = 3 * gcRewindRows
-	for i := range n {
-		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindAccess, UserID: u.ID, ClientID: a.ClientID,
-			CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
-	}
-	must(t, l.Close())
+	db, path := gcBacklog(t, n)
+	ctx := t.Context()
 	// Busy answers come quickly, so the GC would run through its batches
 	// in the time the test waits if it did not wait for the checkpoints.
 	_, err := db.w.ExecContext(ctx, `PRAGMA busy_timeout = 20`)
@@ -288,30 +265,17 @@ func TestGarbageCollectYields(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		return nil
 	}
-	db := openFile(t, filepath.Join(t.TempDir(), "hubid.db"))
-	ctx := t.Context()
-	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
-	a := store.App{ClientID: "app", CreatedAt: t0}
-	must(t, db.CreateUser(ctx, u))
-	must(t, db.CreateApp(ctx, a))
-	load := func(from, n int) {
-		l := db.Loader(ctx, 5000)
-		for i := range n {
-			must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", from+i)), Kind: store.KindAccess, UserID: u.ID,
-				ClientID: a.ClientID, CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
-		}
-		must(t, l.Close())
-	}
 	const n = 20000
+	db, _ := gcBacklog(t, n)
+	ctx := t.Context()
 
-	load(0, n)
 	res, err := db.GarbageCollect(ctx, t0.Add(time.Hour))
 	must(t, err)
 	if res.Tokens != n || yields.Load() != 0 {
 		t.Errorf("alone: GC deleted %d tokens with %d yields, want %d and none", res.Tokens, yields.Load(), n)
 	}
 
-	load(n, n)
+	loadExpired(t, db, n, n)
 	stop := make(chan struct{})
 	writes := make(chan int)
 	go func() {
@@ -323,7 +287,7 @@ func TestGarbageCollectYields(t *testing.T) {
 				return
 			default:
 			}
-			if err := db.CreateSession(ctx, store.Session{Hash: store.Hash(fmt.Sprint("s", w)), UserID: u.ID,
+			if err := db.CreateSession(ctx, store.Session{Hash: store.Hash(fmt.Sprint("s", w)), UserID: backlogUser.ID,
 				CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)}); err != nil {
 				t.Error(err)
 				return
@@ -341,4 +305,32 @@ func TestGarbageCollectYields(t *testing.T) {
 	if yields.Load() == 0 {
 		t.Errorf("with another writer (%d writes meanwhile) the GC never stepped aside", w)
 	}
+}
+
+var backlogUser = store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
+
+// gcBacklog opens a database at a new path, whose background checkpointer
+// never rewinds the WAL, with backlogUser, an app "app", and n access tokens
+// that expired at t0 plus a minute.
+func gcBacklog(t *testing.T, n int) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	db.walMax = 1 << 40
+	ctx := t.Context()
+	must(t, db.CreateUser(ctx, backlogUser))
+	must(t, db.CreateApp(ctx, store.App{ClientID: "app", CreatedAt: t0}))
+	loadExpired(t, db, 0, n)
+	return db, path
+}
+
+// loadExpired adds n tokens of gcBacklog's kind, numbered from from.
+func loadExpired(t *testing.T, db *DB, from, n int) {
+	t.Helper()
+	l := db.Loader(t.Context(), 5000)
+	for i := range n {
+		must(t, l.Token(store.Token{Hash: store.Hash(fmt.Sprint("t", from+i)), Kind: store.KindAccess, UserID: backlogUser.ID,
+			ClientID: "app", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}))
+	}
+	must(t, l.Close())
 }
