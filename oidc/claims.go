@@ -54,10 +54,3 @@ type IDTokenClaims struct {
 	Email             string `json:"email,omitempty"`
 	EmailVerified     *bool  `json:"email_verified,omitempty"`
 }
-
-// ClaimsSupported lists the claims hubid can return, for discovery.
-var ClaimsSupported = []string{
-	"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
-	"name", "preferred_username", "picture", "profile", "website",
-	"email", "email_verified", "isPro", "canPay", "orgs",
-}

@@ -12,26 +12,26 @@ type ErrorCode string
 // Error codes of RFC 6749 §4.1.2.1 and §5.2, OpenID Connect Core §3.1.2.6,
 // RFC 8628 §3.5 and RFC 6750 §3.1.
 const (
-	ErrInvalidRequest          ErrorCode = "invalid_request"
-	ErrInvalidClient           ErrorCode = "invalid_client"
-	ErrInvalidGrant            ErrorCode = "invalid_grant"
-	ErrUnauthorizedClient      ErrorCode = "unauthorized_client"
-	ErrUnsupportedGrantType    ErrorCode = "unsupported_grant_type"
-	ErrInvalidScope            ErrorCode = "invalid_scope"
-	ErrAccessDenied            ErrorCode = "access_denied"
-	ErrUnsupportedResponseType ErrorCode = "unsupported_response_type"
-	ErrServerError             ErrorCode = "server_error"
-	ErrTemporarilyUnavailable  ErrorCode = "temporarily_unavailable"
-	ErrInvalidToken            ErrorCode = "invalid_token"
-	ErrInsufficientScope       ErrorCode = "insufficient_scope"
+	CodeInvalidRequest          ErrorCode = "invalid_request"
+	CodeInvalidClient           ErrorCode = "invalid_client"
+	CodeInvalidGrant            ErrorCode = "invalid_grant"
+	CodeUnauthorizedClient      ErrorCode = "unauthorized_client"
+	CodeUnsupportedGrantType    ErrorCode = "unsupported_grant_type"
+	CodeInvalidScope            ErrorCode = "invalid_scope"
+	CodeAccessDenied            ErrorCode = "access_denied"
+	CodeUnsupportedResponseType ErrorCode = "unsupported_response_type"
+	CodeServerError             ErrorCode = "server_error"
+	CodeTemporarilyUnavailable  ErrorCode = "temporarily_unavailable"
+	CodeInvalidToken            ErrorCode = "invalid_token"
+	CodeInsufficientScope       ErrorCode = "insufficient_scope"
 
-	ErrLoginRequired       ErrorCode = "login_required"
-	ErrConsentRequired     ErrorCode = "consent_required"
-	ErrInteractionRequired ErrorCode = "interaction_required"
+	CodeLoginRequired       ErrorCode = "login_required"
+	CodeConsentRequired     ErrorCode = "consent_required"
+	CodeInteractionRequired ErrorCode = "interaction_required"
 
-	ErrAuthorizationPending ErrorCode = "authorization_pending"
-	ErrSlowDown             ErrorCode = "slow_down"
-	ErrExpiredToken         ErrorCode = "expired_token"
+	CodeAuthorizationPending ErrorCode = "authorization_pending"
+	CodeSlowDown             ErrorCode = "slow_down"
+	CodeExpiredToken         ErrorCode = "expired_token"
 )
 
 // Error is a protocol error: what the client is told (Code, Description),
@@ -54,21 +54,21 @@ func NewError(code ErrorCode, description string) *Error {
 // Errorf-free constructors keep call sites short and readable.
 
 // InvalidRequest is an invalid_request error.
-func InvalidRequest(description string) *Error { return NewError(ErrInvalidRequest, description) }
+func InvalidRequest(description string) *Error { return NewError(CodeInvalidRequest, description) }
 
 // InvalidGrant is an invalid_grant error.
-func InvalidGrant(description string) *Error { return NewError(ErrInvalidGrant, description) }
+func InvalidGrant(description string) *Error { return NewError(CodeInvalidGrant, description) }
 
 // InvalidScope is an invalid_scope error.
-func InvalidScope(description string) *Error { return NewError(ErrInvalidScope, description) }
+func InvalidScope(description string) *Error { return NewError(CodeInvalidScope, description) }
 
 // InvalidClient is an invalid_client error (HTTP 401).
-func InvalidClient(description string) *Error { return NewError(ErrInvalidClient, description) }
+func InvalidClient(description string) *Error { return NewError(CodeInvalidClient, description) }
 
 // ServerError wraps an internal failure. The cause is kept for the log; the
 // client only learns that something went wrong on the server.
 func ServerError(cause error) *Error {
-	return &Error{Code: ErrServerError, Description: "The server could not complete the request; try again later.", cause: cause}
+	return &Error{Code: CodeServerError, Description: "The server could not complete the request; try again later.", cause: cause}
 }
 
 // WithCause returns a copy of e that records cause for the log.
@@ -113,13 +113,13 @@ func (e *Error) HTTPStatus() int {
 // 400 for the rest.
 func StatusFor(code ErrorCode) int {
 	switch code {
-	case ErrInvalidClient, ErrInvalidToken:
+	case CodeInvalidClient, CodeInvalidToken:
 		return http.StatusUnauthorized
-	case ErrInsufficientScope, ErrAccessDenied:
+	case CodeInsufficientScope, CodeAccessDenied:
 		return http.StatusForbidden
-	case ErrServerError:
+	case CodeServerError:
 		return http.StatusInternalServerError
-	case ErrTemporarilyUnavailable:
+	case CodeTemporarilyUnavailable:
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusBadRequest

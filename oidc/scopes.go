@@ -1,6 +1,9 @@
 package oidc
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Scope names of "Sign in with HF". OpenID and Profile are always granted to
 // Space apps; the others must be asked for.
@@ -35,9 +38,10 @@ type ScopeInfo struct {
 	Description string
 }
 
-// Scopes lists every scope hubid knows, in the order the consent page shows
-// them.
-var Scopes = []ScopeInfo{
+// scopes lists every scope of "Sign in with HF", in the order a consent page
+// shows them. It is unexported so that no importer can change it; AllScopes
+// returns a copy.
+var scopes = []ScopeInfo{
 	{ScopeOpenID, "Sign you in and confirm who you are"},
 	{ScopeProfile, "See your username, full name and avatar"},
 	{ScopeEmail, "See your email address"},
@@ -62,8 +66,8 @@ var Scopes = []ScopeInfo{
 }
 
 var scopeIndex = func() map[string]int {
-	m := make(map[string]int, len(Scopes))
-	for i, s := range Scopes {
+	m := make(map[string]int, len(scopes))
+	for i, s := range scopes {
 		m[s.Name] = i
 	}
 	return m
@@ -79,15 +83,19 @@ func KnownScope(name string) bool {
 // name itself for an unknown one.
 func ScopeDescription(name string) string {
 	if i, ok := scopeIndex[name]; ok {
-		return Scopes[i].Description
+		return scopes[i].Description
 	}
 	return name
 }
 
+// AllScopes returns every known scope with its description, in consent-page
+// order. The slice is a copy.
+func AllScopes() []ScopeInfo { return slices.Clone(scopes) }
+
 // ScopeNames returns every known scope name, in consent-page order.
 func ScopeNames() []string {
-	out := make([]string, len(Scopes))
-	for i, s := range Scopes {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
 		out[i] = s.Name
 	}
 	return out

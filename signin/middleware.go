@@ -47,7 +47,7 @@ func (s *SignIn) RequireOrg(org string, h http.Handler) http.Handler {
 		}
 		if wantsJSON(r) {
 			writeJSON(w, http.StatusForbidden, map[string]string{
-				"error": string(oidc.ErrAccessDenied), "error_description": msg,
+				"error": string(oidc.CodeAccessDenied), "error_description": msg,
 			})
 			return
 		}
@@ -69,7 +69,7 @@ func (s *SignIn) unauthorized(w http.ResponseWriter, r *http.Request) {
 	}
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{
-			"error":             string(oidc.ErrLoginRequired),
+			"error":             string(oidc.CodeLoginRequired),
 			"error_description": "Sign in with HF first.",
 			"login_url":         s.LoginPath(),
 		})

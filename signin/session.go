@@ -244,7 +244,7 @@ func (s *SignIn) refresh(ctx context.Context, key string) *session {
 	tok, err := src.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode == string(oidc.ErrInvalidGrant) {
+		if errors.As(err, &re) && re.ErrorCode == string(oidc.CodeInvalidGrant) {
 			// Revoked, expired or already used: the session is over.
 			s.log.InfoContext(ctx, "signin: refresh token refused; signing out", "sub", sess.User.Sub)
 			s.cfg.Store.Delete(ctx, key)

@@ -428,7 +428,7 @@ func (s *SignIn) providerError(w http.ResponseWriter, r *http.Request, code, des
 	p := page{Title: "Sign-in was not completed", Message: "The provider answered: " + code + ".", Detail: desc,
 		Link: s.loginURL(returnTo, 0, false), LinkText: "Try again"}
 	status := http.StatusBadRequest
-	if code == string(oidc.ErrAccessDenied) {
+	if code == string(oidc.CodeAccessDenied) {
 		status = http.StatusForbidden
 		p.Title = "Access denied"
 		p.Message = "You did not allow this app to use your account, or your account may not use it."
@@ -492,9 +492,9 @@ func (s *SignIn) tokenError(err error) *callbackError {
 			return &callbackError{http.StatusBadGateway, pageProviderDown, err}
 		}
 		switch oidc.ErrorCode(re.ErrorCode) {
-		case oidc.ErrInvalidGrant:
+		case oidc.CodeInvalidGrant:
 			return &callbackError{http.StatusBadRequest, pageCodeExpired, err}
-		case oidc.ErrInvalidClient, oidc.ErrUnauthorizedClient:
+		case oidc.CodeInvalidClient, oidc.CodeUnauthorizedClient:
 			return &callbackError{http.StatusBadGateway, pageClientRejected, err}
 		}
 		return &callbackError{http.StatusBadGateway, pageBadAnswer, err}

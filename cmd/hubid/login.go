@@ -247,12 +247,12 @@ func (c *deviceClient) poll(ctx context.Context, da oidc.DeviceAuthorizationResp
 			return &tok, nil
 		}
 		switch oidc.ErrorCode(o.Code) {
-		case oidc.ErrAuthorizationPending:
-		case oidc.ErrSlowDown:
+		case oidc.CodeAuthorizationPending:
+		case oidc.CodeSlowDown:
 			interval += slowDownStep
-		case oidc.ErrExpiredToken:
+		case oidc.CodeExpiredToken:
 			return nil, errPollExpired
-		case oidc.ErrAccessDenied:
+		case oidc.CodeAccessDenied:
 			return nil, errors.New("the login was denied in the browser")
 		default:
 			return nil, fmt.Errorf("the hub refused the login (%s)", o)
@@ -374,7 +374,7 @@ func (c *deviceClient) refresh(ctx context.Context, tf *tokenFile) error {
 	}
 	if status != http.StatusOK {
 		if o, ok := asOAuthError(body); ok {
-			if oidc.ErrorCode(o.Code) == oidc.ErrInvalidGrant {
+			if oidc.ErrorCode(o.Code) == oidc.CodeInvalidGrant {
 				return fmt.Errorf("%w (%s); run 'hubid login --hub %s' again", errLoginGone, o.Description, tf.Hub)
 			}
 			return fmt.Errorf("the hub refused the refresh (%s)", o)

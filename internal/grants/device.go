@@ -157,9 +157,9 @@ func (g DeviceCode) Exchange(ctx context.Context, req *Request) (*oidc.TokenResp
 	case !d.UsedAt.IsZero():
 		return nil, oidc.InvalidGrant("the device code was already used; start the login again")
 	case !now.Before(d.ExpiresAt):
-		return nil, oidc.NewError(oidc.ErrExpiredToken, "the device code has expired (codes live 15 minutes); start the login again")
+		return nil, oidc.NewError(oidc.CodeExpiredToken, "the device code has expired (codes live 15 minutes); start the login again")
 	case d.Status == store.DeviceDenied:
-		return nil, oidc.NewError(oidc.ErrAccessDenied, "Device code denied").WithStatus(http.StatusBadRequest)
+		return nil, oidc.NewError(oidc.CodeAccessDenied, "Device code denied").WithStatus(http.StatusBadRequest)
 	case d.Status != store.DeviceApproved:
 		return nil, oidc.ServerError(fmt.Errorf("device code in unknown status %q", d.Status))
 	}
@@ -180,9 +180,9 @@ func (g DeviceCode) poll(ctx context.Context, hash store.Digest, now time.Time) 
 		}
 		if !d.LastPollAt.IsZero() && now.Sub(d.LastPollAt) < d.Interval-protocol.DevicePollLeeway {
 			d.Interval += protocol.SlowDownStep
-			answer = oidc.NewError(oidc.ErrSlowDown, fmt.Sprintf("polling too fast; poll at most every %d seconds", int64(d.Interval/time.Second)))
+			answer = oidc.NewError(oidc.CodeSlowDown, fmt.Sprintf("polling too fast; poll at most every %d seconds", int64(d.Interval/time.Second)))
 		} else {
-			answer = oidc.NewError(oidc.ErrAuthorizationPending, "the user has not yet approved this login; keep polling")
+			answer = oidc.NewError(oidc.CodeAuthorizationPending, "the user has not yet approved this login; keep polling")
 		}
 		d.LastPollAt = now
 		return nil

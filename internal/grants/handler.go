@@ -98,7 +98,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*oidc.TokenResp
 	}
 	g, ok := h.grants[gt]
 	if !ok {
-		return nil, oidc.NewError(oidc.ErrUnsupportedGrantType, fmt.Sprintf("grant_type %q is not supported; supported: %s", truncate(gt, 80), strings.Join(h.GrantTypes(), ", ")))
+		return nil, oidc.NewError(oidc.CodeUnsupportedGrantType, fmt.Sprintf("grant_type %q is not supported; supported: %s", truncate(gt, 80), strings.Join(h.GrantTypes(), ", ")))
 	}
 	req := &Request{GrantType: gt, Form: form}
 	if err := h.authenticate(r, req); err != nil {

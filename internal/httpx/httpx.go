@@ -47,9 +47,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, r *http.Request, e *oidc.Error) {
 	status := e.HTTPStatus()
 	switch {
-	case e.Code == oidc.ErrInvalidClient && r != nil && isBasic(r.Header.Get("Authorization")):
+	case e.Code == oidc.CodeInvalidClient && r != nil && isBasic(r.Header.Get("Authorization")):
 		w.Header().Set("WWW-Authenticate", `Basic realm="hubid", charset="UTF-8"`)
-	case e.Code == oidc.ErrInvalidToken || e.Code == oidc.ErrInsufficientScope:
+	case e.Code == oidc.CodeInvalidToken || e.Code == oidc.CodeInsufficientScope:
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="hubid", error=%q, error_description=%q`, e.Code, e.Description))
 	}
 	LogError(r, e)
@@ -64,7 +64,7 @@ func LogError(r *http.Request, e *oidc.Error) {
 	switch {
 	case e.HTTPStatus() >= 500:
 		level = slog.LevelError
-	case e.Code == oidc.ErrAuthorizationPending || e.Code == oidc.ErrSlowDown:
+	case e.Code == oidc.CodeAuthorizationPending || e.Code == oidc.CodeSlowDown:
 		level = slog.LevelDebug // a waiting device polls every few seconds
 	}
 	attrs := []any{"code", e.Code, "description", e.Description}

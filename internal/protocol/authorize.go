@@ -135,7 +135,7 @@ func ParseAuthorize(v url.Values) (r AuthorizeRequest, fatal, redirectable *oidc
 	case "", oidc.ResponseTypeCode:
 		r.ResponseType = oidc.ResponseTypeCode
 	default:
-		return r, nil, oidc.NewError(oidc.ErrUnsupportedResponseType, fmt.Sprintf("response_type %q is not supported; use response_type=code", truncate(rt, 64)))
+		return r, nil, oidc.NewError(oidc.CodeUnsupportedResponseType, fmt.Sprintf("response_type %q is not supported; use response_type=code", truncate(rt, 64)))
 	}
 	switch rm := v.Get("response_mode"); rm {
 	case "", "query":

@@ -101,59 +101,59 @@ func TestParseAuthorize(t *testing.T) {
 		})},
 
 		// Fatal: no redirect to an unverified redirect URI.
-		{name: "missing-client-id", query: vals("redirect_uri", testRedirect), fatal: oidc.ErrInvalidRequest, desc: "client_id is missing"},
-		{name: "empty-client-id", query: vals("client_id", "", "redirect_uri", testRedirect), fatal: oidc.ErrInvalidRequest, desc: "client_id is missing"},
-		{name: "repeated-client-id", query: vals("client_id", "a", "client_id", "b", "redirect_uri", testRedirect), fatal: oidc.ErrInvalidRequest, desc: "client_id was given 2 times"},
-		{name: "repeated-client-id-same-value", query: vals("client_id", "a", "client_id", "a", "redirect_uri", testRedirect), fatal: oidc.ErrInvalidRequest, desc: "client_id was given 2 times"},
-		{name: "client-id-too-long", query: vals("client_id", strings.Repeat("c", 513), "redirect_uri", testRedirect), fatal: oidc.ErrInvalidRequest, desc: "client_id is too long"},
-		{name: "missing-redirect-uri", query: vals("client_id", testClientID), fatal: oidc.ErrInvalidRequest, desc: "redirect_uri is missing"},
-		{name: "empty-redirect-uri", query: vals("client_id", testClientID, "redirect_uri", ""), fatal: oidc.ErrInvalidRequest, desc: "redirect_uri is missing"},
-		{name: "repeated-redirect-uri", query: vals("client_id", testClientID, "redirect_uri", testRedirect, "redirect_uri", "https://evil.com/cb"), fatal: oidc.ErrInvalidRequest, desc: "redirect_uri was given 2 times"},
-		{name: "redirect-uri-too-long", query: vals("client_id", testClientID, "redirect_uri", "https://a.example/"+strings.Repeat("p", 2048)), fatal: oidc.ErrInvalidRequest, desc: "redirect_uri is longer than 2048"},
-		{name: "too-many-parameters", query: tooMany, fatal: oidc.ErrInvalidRequest, desc: "too many parameters (65; at most 64)"},
-		{name: "missing-client-id-beats-bad-response-type", query: vals("redirect_uri", testRedirect, "response_type", "token", "state", "s"), fatal: oidc.ErrInvalidRequest, desc: "client_id is missing"},
-		{name: "missing-redirect-uri-beats-bad-scope", query: vals("client_id", testClientID, "scope", "admin", "state", "s"), fatal: oidc.ErrInvalidRequest, desc: "redirect_uri is missing"},
+		{name: "missing-client-id", query: vals("redirect_uri", testRedirect), fatal: oidc.CodeInvalidRequest, desc: "client_id is missing"},
+		{name: "empty-client-id", query: vals("client_id", "", "redirect_uri", testRedirect), fatal: oidc.CodeInvalidRequest, desc: "client_id is missing"},
+		{name: "repeated-client-id", query: vals("client_id", "a", "client_id", "b", "redirect_uri", testRedirect), fatal: oidc.CodeInvalidRequest, desc: "client_id was given 2 times"},
+		{name: "repeated-client-id-same-value", query: vals("client_id", "a", "client_id", "a", "redirect_uri", testRedirect), fatal: oidc.CodeInvalidRequest, desc: "client_id was given 2 times"},
+		{name: "client-id-too-long", query: vals("client_id", strings.Repeat("c", 513), "redirect_uri", testRedirect), fatal: oidc.CodeInvalidRequest, desc: "client_id is too long"},
+		{name: "missing-redirect-uri", query: vals("client_id", testClientID), fatal: oidc.CodeInvalidRequest, desc: "redirect_uri is missing"},
+		{name: "empty-redirect-uri", query: vals("client_id", testClientID, "redirect_uri", ""), fatal: oidc.CodeInvalidRequest, desc: "redirect_uri is missing"},
+		{name: "repeated-redirect-uri", query: vals("client_id", testClientID, "redirect_uri", testRedirect, "redirect_uri", "https://evil.com/cb"), fatal: oidc.CodeInvalidRequest, desc: "redirect_uri was given 2 times"},
+		{name: "redirect-uri-too-long", query: vals("client_id", testClientID, "redirect_uri", "https://a.example/"+strings.Repeat("p", 2048)), fatal: oidc.CodeInvalidRequest, desc: "redirect_uri is longer than 2048"},
+		{name: "too-many-parameters", query: tooMany, fatal: oidc.CodeInvalidRequest, desc: "too many parameters (65; at most 64)"},
+		{name: "missing-client-id-beats-bad-response-type", query: vals("redirect_uri", testRedirect, "response_type", "token", "state", "s"), fatal: oidc.CodeInvalidRequest, desc: "client_id is missing"},
+		{name: "missing-redirect-uri-beats-bad-scope", query: vals("client_id", testClientID, "scope", "admin", "state", "s"), fatal: oidc.CodeInvalidRequest, desc: "redirect_uri is missing"},
 
 		// Redirectable: sent back to the validated redirect URI with the state.
-		{name: "response-type-token", query: authz("state", "s", "response_type", "token"), redirect: oidc.ErrUnsupportedResponseType, desc: `response_type "token" is not supported`, state: "s"},
-		{name: "response-type-code-id-token", query: authz("state", "s", "response_type", "code id_token"), redirect: oidc.ErrUnsupportedResponseType, desc: `"code id_token"`, state: "s"},
-		{name: "response-type-upper-case", query: authz("state", "s", "response_type", "CODE"), redirect: oidc.ErrUnsupportedResponseType, desc: `"CODE"`, state: "s"},
-		{name: "response-type-truncated", query: authz("state", "s", "response_type", strings.Repeat("t", 100)), redirect: oidc.ErrUnsupportedResponseType, desc: `"` + strings.Repeat("t", 64) + `…"`, state: "s"},
-		{name: "response-mode-fragment", query: authz("state", "s", "response_mode", "fragment"), redirect: oidc.ErrInvalidRequest, desc: `response_mode "fragment" is not supported`, state: "s"},
-		{name: "response-mode-form-post", query: authz("state", "s", "response_mode", "form_post"), redirect: oidc.ErrInvalidRequest, desc: `"form_post"`, state: "s"},
-		{name: "repeated-state-drops-state", query: authz("state", "s1", "state", "s2"), redirect: oidc.ErrInvalidRequest, desc: "state was given 2 times", state: ""},
-		{name: "state-too-long-drops-state", query: authz("state", strings.Repeat("s", 8193)), redirect: oidc.ErrInvalidRequest, desc: "state is longer than 8192", state: ""},
-		{name: "repeated-response-type", query: authz("state", "s", "response_type", "code", "response_type", "code"), redirect: oidc.ErrInvalidRequest, desc: "response_type was given 2 times", state: "s"},
-		{name: "repeated-scope", query: authz("state", "s", "scope", "openid", "scope", "email"), redirect: oidc.ErrInvalidRequest, desc: "scope was given 2 times", state: "s"},
-		{name: "repeated-nonce", query: authz("state", "s", "nonce", "a", "nonce", "b"), redirect: oidc.ErrInvalidRequest, desc: "nonce was given 2 times", state: "s"},
-		{name: "repeated-code-challenge", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge", rfc7636Challenge, "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge was given 2 times", state: "s"},
-		{name: "repeated-code-challenge-method", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "S256", "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge_method was given 2 times", state: "s"},
-		{name: "repeated-prompt", query: authz("state", "s", "prompt", "login", "prompt", "consent"), redirect: oidc.ErrInvalidRequest, desc: "prompt was given 2 times", state: "s"},
-		{name: "repeated-max-age", query: authz("state", "s", "max_age", "1", "max_age", "2"), redirect: oidc.ErrInvalidRequest, desc: "max_age was given 2 times", state: "s"},
-		{name: "repeated-org-ids", query: authz("state", "s", "orgIds", "a", "orgIds", "b"), redirect: oidc.ErrInvalidRequest, desc: "orgIds was given 2 times", state: "s"},
-		{name: "repeated-response-mode", query: authz("state", "s", "response_mode", "query", "response_mode", "query"), redirect: oidc.ErrInvalidRequest, desc: "response_mode was given 2 times", state: "s"},
-		{name: "unknown-scope", query: authz("state", "s", "scope", "openid admin"), redirect: oidc.ErrInvalidScope, desc: `unknown scope "admin"; valid scopes are: openid profile email`, state: "s"},
-		{name: "scope-too-long", query: authz("state", "s", "scope", strings.Repeat("openid ", 147)), redirect: oidc.ErrInvalidScope, desc: "longer than 1024", state: "s"},
-		{name: "nonce-too-long", query: authz("state", "s", "nonce", strings.Repeat("n", 513)), redirect: oidc.ErrInvalidRequest, desc: "nonce is longer than 512", state: "s"},
-		{name: "pkce-plain", query: authz("state", "s", "code_challenge", rfc7636Verifier, "code_challenge_method", "plain"), redirect: oidc.ErrInvalidRequest, desc: "PKCE method plain is not supported", state: "s"},
-		{name: "pkce-challenge-without-method", query: authz("state", "s", "code_challenge", rfc7636Challenge), redirect: oidc.ErrInvalidRequest, desc: "PKCE method plain is not supported", state: "s"},
-		{name: "pkce-method-without-challenge", query: authz("state", "s", "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge_method was sent without code_challenge", state: "s"},
-		{name: "pkce-method-lower-case", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "s256"), redirect: oidc.ErrInvalidRequest, desc: `code_challenge_method "s256" is not supported`, state: "s"},
-		{name: "pkce-method-unknown", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "S512"), redirect: oidc.ErrInvalidRequest, desc: `"S512"`, state: "s"},
-		{name: "pkce-challenge-too-short", query: authz("state", "s", "code_challenge", rfc7636Challenge[:42], "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge must be 43 base64url characters", state: "s"},
-		{name: "pkce-challenge-too-long", query: authz("state", "s", "code_challenge", rfc7636Challenge+"A", "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge must be 43 base64url characters", state: "s"},
-		{name: "pkce-challenge-padded", query: authz("state", "s", "code_challenge", rfc7636Challenge[:42]+"=", "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge must be 43", state: "s"},
-		{name: "pkce-challenge-standard-base64", query: authz("state", "s", "code_challenge", "+"+rfc7636Challenge[1:], "code_challenge_method", "S256"), redirect: oidc.ErrInvalidRequest, desc: "code_challenge must be 43", state: "s"},
-		{name: "prompt-none-login", query: authz("state", "s", "prompt", "none login"), redirect: oidc.ErrInvalidRequest, desc: "prompt=none cannot be combined", state: "s"},
-		{name: "prompt-consent-none", query: authz("state", "s", "prompt", "consent none"), redirect: oidc.ErrInvalidRequest, desc: "prompt=none cannot be combined", state: "s"},
-		{name: "prompt-unknown", query: authz("state", "s", "prompt", "login create"), redirect: oidc.ErrInvalidRequest, desc: `prompt value "create" is not supported`, state: "s"},
-		{name: "prompt-upper-case", query: authz("state", "s", "prompt", "LOGIN"), redirect: oidc.ErrInvalidRequest, desc: `"LOGIN"`, state: "s"},
-		{name: "max-age-negative", query: authz("state", "s", "max_age", "-1"), redirect: oidc.ErrInvalidRequest, desc: "max_age must be a non-negative number", state: "s"},
-		{name: "max-age-not-a-number", query: authz("state", "s", "max_age", "soon"), redirect: oidc.ErrInvalidRequest, desc: "max_age", state: "s"},
-		{name: "max-age-fraction", query: authz("state", "s", "max_age", "1.5"), redirect: oidc.ErrInvalidRequest, desc: "max_age", state: "s"},
-		{name: "max-age-overflow", query: authz("state", "s", "max_age", "99999999999999999999999"), redirect: oidc.ErrInvalidRequest, desc: "max_age", state: "s"},
-		{name: "org-ids-too-long", query: authz("state", "s", "orgIds", longOrgIDs), redirect: oidc.ErrInvalidRequest, desc: "orgIds is longer than 2048", state: "s"},
-		{name: "state-kept-with-json", query: authz("state", hfjsState, "response_type", "token"), redirect: oidc.ErrUnsupportedResponseType, desc: "token", state: hfjsState},
+		{name: "response-type-token", query: authz("state", "s", "response_type", "token"), redirect: oidc.CodeUnsupportedResponseType, desc: `response_type "token" is not supported`, state: "s"},
+		{name: "response-type-code-id-token", query: authz("state", "s", "response_type", "code id_token"), redirect: oidc.CodeUnsupportedResponseType, desc: `"code id_token"`, state: "s"},
+		{name: "response-type-upper-case", query: authz("state", "s", "response_type", "CODE"), redirect: oidc.CodeUnsupportedResponseType, desc: `"CODE"`, state: "s"},
+		{name: "response-type-truncated", query: authz("state", "s", "response_type", strings.Repeat("t", 100)), redirect: oidc.CodeUnsupportedResponseType, desc: `"` + strings.Repeat("t", 64) + `…"`, state: "s"},
+		{name: "response-mode-fragment", query: authz("state", "s", "response_mode", "fragment"), redirect: oidc.CodeInvalidRequest, desc: `response_mode "fragment" is not supported`, state: "s"},
+		{name: "response-mode-form-post", query: authz("state", "s", "response_mode", "form_post"), redirect: oidc.CodeInvalidRequest, desc: `"form_post"`, state: "s"},
+		{name: "repeated-state-drops-state", query: authz("state", "s1", "state", "s2"), redirect: oidc.CodeInvalidRequest, desc: "state was given 2 times", state: ""},
+		{name: "state-too-long-drops-state", query: authz("state", strings.Repeat("s", 8193)), redirect: oidc.CodeInvalidRequest, desc: "state is longer than 8192", state: ""},
+		{name: "repeated-response-type", query: authz("state", "s", "response_type", "code", "response_type", "code"), redirect: oidc.CodeInvalidRequest, desc: "response_type was given 2 times", state: "s"},
+		{name: "repeated-scope", query: authz("state", "s", "scope", "openid", "scope", "email"), redirect: oidc.CodeInvalidRequest, desc: "scope was given 2 times", state: "s"},
+		{name: "repeated-nonce", query: authz("state", "s", "nonce", "a", "nonce", "b"), redirect: oidc.CodeInvalidRequest, desc: "nonce was given 2 times", state: "s"},
+		{name: "repeated-code-challenge", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge", rfc7636Challenge, "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge was given 2 times", state: "s"},
+		{name: "repeated-code-challenge-method", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "S256", "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge_method was given 2 times", state: "s"},
+		{name: "repeated-prompt", query: authz("state", "s", "prompt", "login", "prompt", "consent"), redirect: oidc.CodeInvalidRequest, desc: "prompt was given 2 times", state: "s"},
+		{name: "repeated-max-age", query: authz("state", "s", "max_age", "1", "max_age", "2"), redirect: oidc.CodeInvalidRequest, desc: "max_age was given 2 times", state: "s"},
+		{name: "repeated-org-ids", query: authz("state", "s", "orgIds", "a", "orgIds", "b"), redirect: oidc.CodeInvalidRequest, desc: "orgIds was given 2 times", state: "s"},
+		{name: "repeated-response-mode", query: authz("state", "s", "response_mode", "query", "response_mode", "query"), redirect: oidc.CodeInvalidRequest, desc: "response_mode was given 2 times", state: "s"},
+		{name: "unknown-scope", query: authz("state", "s", "scope", "openid admin"), redirect: oidc.CodeInvalidScope, desc: `unknown scope "admin"; valid scopes are: openid profile email`, state: "s"},
+		{name: "scope-too-long", query: authz("state", "s", "scope", strings.Repeat("openid ", 147)), redirect: oidc.CodeInvalidScope, desc: "longer than 1024", state: "s"},
+		{name: "nonce-too-long", query: authz("state", "s", "nonce", strings.Repeat("n", 513)), redirect: oidc.CodeInvalidRequest, desc: "nonce is longer than 512", state: "s"},
+		{name: "pkce-plain", query: authz("state", "s", "code_challenge", rfc7636Verifier, "code_challenge_method", "plain"), redirect: oidc.CodeInvalidRequest, desc: "PKCE method plain is not supported", state: "s"},
+		{name: "pkce-challenge-without-method", query: authz("state", "s", "code_challenge", rfc7636Challenge), redirect: oidc.CodeInvalidRequest, desc: "PKCE method plain is not supported", state: "s"},
+		{name: "pkce-method-without-challenge", query: authz("state", "s", "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge_method was sent without code_challenge", state: "s"},
+		{name: "pkce-method-lower-case", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "s256"), redirect: oidc.CodeInvalidRequest, desc: `code_challenge_method "s256" is not supported`, state: "s"},
+		{name: "pkce-method-unknown", query: authz("state", "s", "code_challenge", rfc7636Challenge, "code_challenge_method", "S512"), redirect: oidc.CodeInvalidRequest, desc: `"S512"`, state: "s"},
+		{name: "pkce-challenge-too-short", query: authz("state", "s", "code_challenge", rfc7636Challenge[:42], "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge must be 43 base64url characters", state: "s"},
+		{name: "pkce-challenge-too-long", query: authz("state", "s", "code_challenge", rfc7636Challenge+"A", "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge must be 43 base64url characters", state: "s"},
+		{name: "pkce-challenge-padded", query: authz("state", "s", "code_challenge", rfc7636Challenge[:42]+"=", "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge must be 43", state: "s"},
+		{name: "pkce-challenge-standard-base64", query: authz("state", "s", "code_challenge", "+"+rfc7636Challenge[1:], "code_challenge_method", "S256"), redirect: oidc.CodeInvalidRequest, desc: "code_challenge must be 43", state: "s"},
+		{name: "prompt-none-login", query: authz("state", "s", "prompt", "none login"), redirect: oidc.CodeInvalidRequest, desc: "prompt=none cannot be combined", state: "s"},
+		{name: "prompt-consent-none", query: authz("state", "s", "prompt", "consent none"), redirect: oidc.CodeInvalidRequest, desc: "prompt=none cannot be combined", state: "s"},
+		{name: "prompt-unknown", query: authz("state", "s", "prompt", "login create"), redirect: oidc.CodeInvalidRequest, desc: `prompt value "create" is not supported`, state: "s"},
+		{name: "prompt-upper-case", query: authz("state", "s", "prompt", "LOGIN"), redirect: oidc.CodeInvalidRequest, desc: `"LOGIN"`, state: "s"},
+		{name: "max-age-negative", query: authz("state", "s", "max_age", "-1"), redirect: oidc.CodeInvalidRequest, desc: "max_age must be a non-negative number", state: "s"},
+		{name: "max-age-not-a-number", query: authz("state", "s", "max_age", "soon"), redirect: oidc.CodeInvalidRequest, desc: "max_age", state: "s"},
+		{name: "max-age-fraction", query: authz("state", "s", "max_age", "1.5"), redirect: oidc.CodeInvalidRequest, desc: "max_age", state: "s"},
+		{name: "max-age-overflow", query: authz("state", "s", "max_age", "99999999999999999999999"), redirect: oidc.CodeInvalidRequest, desc: "max_age", state: "s"},
+		{name: "org-ids-too-long", query: authz("state", "s", "orgIds", longOrgIDs), redirect: oidc.CodeInvalidRequest, desc: "orgIds is longer than 2048", state: "s"},
+		{name: "state-kept-with-json", query: authz("state", hfjsState, "response_type", "token"), redirect: oidc.CodeUnsupportedResponseType, desc: "token", state: hfjsState},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,7 +369,7 @@ func TestCodeRedirect(t *testing.T) {
 }
 
 func TestErrorRedirect(t *testing.T) {
-	denied := oidc.NewError(oidc.ErrAccessDenied, "The user denied the request")
+	denied := oidc.NewError(oidc.CodeAccessDenied, "The user denied the request")
 	tests := []struct {
 		name     string
 		redirect string
@@ -379,7 +379,7 @@ func TestErrorRedirect(t *testing.T) {
 	}{
 		{"access-denied", "https://app.example.com/cb", denied, "xyz", "https://app.example.com/cb?error=access_denied&error_description=The+user+denied+the+request&state=xyz"},
 		{"no-state", "https://app.example.com/cb", denied, "", "https://app.example.com/cb?error=access_denied&error_description=The+user+denied+the+request"},
-		{"no-description", "https://app.example.com/cb", oidc.NewError(oidc.ErrLoginRequired, ""), "xyz", "https://app.example.com/cb?error=login_required&state=xyz"},
+		{"no-description", "https://app.example.com/cb", oidc.NewError(oidc.CodeLoginRequired, ""), "xyz", "https://app.example.com/cb?error=login_required&state=xyz"},
 		{"gradio-target-url-kept", "https://owner-name.hf.space/login/callback?_target_url=%2F", oidc.InvalidScope(`unknown scope "x"`), "xyz",
 			"https://owner-name.hf.space/login/callback?_target_url=%2F&error=invalid_scope&error_description=unknown+scope+%22x%22&state=xyz"},
 		{"cause-never-sent", "https://app.example.com/cb", oidc.ServerError(fmt.Errorf("database password is hunter2")), "",
@@ -462,7 +462,7 @@ func TestStateRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				failure, err := ErrorRedirect(redirect, oidc.NewError(oidc.ErrAccessDenied, "The user denied the request"), r.State)
+				failure, err := ErrorRedirect(redirect, oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"), r.State)
 				if err != nil {
 					t.Fatal(err)
 				}

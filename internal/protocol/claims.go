@@ -109,3 +109,13 @@ func UserInfo(issuer string, u store.User, memberships []store.Membership, scope
 	}
 	return info
 }
+
+// ClaimsSupported lists the claims hubid can return, for discovery's
+// claims_supported. It returns a new slice each call.
+func ClaimsSupported() []string {
+	return []string{
+		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce",
+		"name", "preferred_username", "picture", "profile", "website",
+		"email", "email_verified", "isPro", "canPay", "orgs",
+	}
+}

@@ -50,7 +50,7 @@ func FuzzParseAuthorize(f *testing.F) {
 			}
 		}
 		if fatal != nil {
-			if fatal.Code != oidc.ErrInvalidRequest {
+			if fatal.Code != oidc.CodeInvalidRequest {
 				t.Fatalf("fatal error code %s, want invalid_request", fatal.Code)
 			}
 			return
@@ -144,7 +144,7 @@ func FuzzParseScope(f *testing.F) {
 			if got != nil {
 				t.Fatalf("error %v with scopes %q", err, got)
 			}
-			if err.Code != oidc.ErrInvalidScope {
+			if err.Code != oidc.CodeInvalidScope {
 				t.Fatalf("error code %s, want invalid_scope", err.Code)
 			}
 			return

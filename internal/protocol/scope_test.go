@@ -43,13 +43,13 @@ func TestParseScope(t *testing.T) {
 		{name: "every-known-scope", in: allValid, want: oidc.ScopeNames()},
 		{name: "undocumented-but-accepted", in: "read-mcp read-network-security write-network-security", want: []string{"read-mcp", "read-network-security", "write-network-security"}},
 
-		{name: "unknown-scope", in: "openid admin", wantCode: oidc.ErrInvalidScope, wantDesc: `unknown scope "admin"; valid scopes are: ` + allValid},
-		{name: "offline-access-unknown", in: "openid offline_access", wantCode: oidc.ErrInvalidScope, wantDesc: `"offline_access"`},
-		{name: "case-sensitive", in: "OpenID", wantCode: oidc.ErrInvalidScope, wantDesc: `"OpenID"`},
-		{name: "tab-is-not-a-separator", in: "openid\tprofile", wantCode: oidc.ErrInvalidScope, wantDesc: "unknown scope"},
-		{name: "comma-is-not-a-separator", in: "openid,profile", wantCode: oidc.ErrInvalidScope, wantDesc: `"openid,profile"`},
-		{name: "unknown-name-truncated", in: strings.Repeat("x", 200), wantCode: oidc.ErrInvalidScope, wantDesc: `"` + strings.Repeat("x", 64) + `…"`},
-		{name: "too-long", in: strings.Repeat("openid ", 200), wantCode: oidc.ErrInvalidScope, wantDesc: "longer than 1024"},
+		{name: "unknown-scope", in: "openid admin", wantCode: oidc.CodeInvalidScope, wantDesc: `unknown scope "admin"; valid scopes are: ` + allValid},
+		{name: "offline-access-unknown", in: "openid offline_access", wantCode: oidc.CodeInvalidScope, wantDesc: `"offline_access"`},
+		{name: "case-sensitive", in: "OpenID", wantCode: oidc.CodeInvalidScope, wantDesc: `"OpenID"`},
+		{name: "tab-is-not-a-separator", in: "openid\tprofile", wantCode: oidc.CodeInvalidScope, wantDesc: "unknown scope"},
+		{name: "comma-is-not-a-separator", in: "openid,profile", wantCode: oidc.CodeInvalidScope, wantDesc: `"openid,profile"`},
+		{name: "unknown-name-truncated", in: strings.Repeat("x", 200), wantCode: oidc.CodeInvalidScope, wantDesc: `"` + strings.Repeat("x", 64) + `…"`},
+		{name: "too-long", in: strings.Repeat("openid ", 200), wantCode: oidc.CodeInvalidScope, wantDesc: "longer than 1024"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,9 +78,9 @@ func TestGrantScopes(t *testing.T) {
 		{name: "canonical-order", requested: []string{"inference-api", "read-repos", "email", "openid"}, allowed: []string{"read-repos", "email", "inference-api"}, want: []string{"openid", "profile", "email", "read-repos", "inference-api"}},
 		{name: "duplicates-once", requested: []string{"email", "email", "profile", "profile"}, allowed: []string{"email"}, want: []string{"openid", "profile", "email"}},
 
-		{name: "disallowed-scope", requested: []string{"openid", "email"}, wantCode: oidc.ErrInvalidScope, wantDesc: `this app was not given the scope "email"; its scopes are: openid profile (`},
-		{name: "disallowed-among-allowed", requested: []string{"email", "write-repos"}, allowed: []string{"read-repos", "email"}, wantCode: oidc.ErrInvalidScope, wantDesc: `scope "write-repos"; its scopes are: openid profile email read-repos`},
-		{name: "disallowed-says-how-to-fix", requested: []string{"jobs"}, allowed: []string{"email"}, wantCode: oidc.ErrInvalidScope, wantDesc: "hf_oauth_scopes"},
+		{name: "disallowed-scope", requested: []string{"openid", "email"}, wantCode: oidc.CodeInvalidScope, wantDesc: `this app was not given the scope "email"; its scopes are: openid profile (`},
+		{name: "disallowed-among-allowed", requested: []string{"email", "write-repos"}, allowed: []string{"read-repos", "email"}, wantCode: oidc.CodeInvalidScope, wantDesc: `scope "write-repos"; its scopes are: openid profile email read-repos`},
+		{name: "disallowed-says-how-to-fix", requested: []string{"jobs"}, allowed: []string{"email"}, wantCode: oidc.CodeInvalidScope, wantDesc: "hf_oauth_scopes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,8 +145,8 @@ func TestNarrowScopes(t *testing.T) {
 		{name: "same-set", requested: []string{"read-repos", "email", "profile", "openid"}, want: []string{"openid", "profile", "email", "read-repos"}},
 		{name: "subset-in-canonical-order", requested: []string{"read-repos", "openid"}, want: []string{"openid", "read-repos"}},
 		{name: "duplicates-once", requested: []string{"email", "email"}, want: []string{"email"}},
-		{name: "widening-refused", requested: []string{"openid", "write-repos"}, wantCode: oidc.ErrInvalidScope, wantDesc: `scope "write-repos" was not granted; it can only be narrowed to some of: openid profile email read-repos`},
-		{name: "unknown-refused", requested: []string{"admin"}, wantCode: oidc.ErrInvalidScope, wantDesc: `"admin"`},
+		{name: "widening-refused", requested: []string{"openid", "write-repos"}, wantCode: oidc.CodeInvalidScope, wantDesc: `scope "write-repos" was not granted; it can only be narrowed to some of: openid profile email read-repos`},
+		{name: "unknown-refused", requested: []string{"admin"}, wantCode: oidc.CodeInvalidScope, wantDesc: `"admin"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

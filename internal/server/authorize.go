@@ -122,7 +122,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		(req.MaxAge >= 0 && !reauthed && s.now().Sub(sess.AuthTime) > time.Duration(req.MaxAge)*time.Second)
 	if needLogin {
 		if req.HasPrompt(protocol.PromptNone) {
-			fail(oidc.NewError(oidc.ErrLoginRequired, "the user is not signed in to the hub"))
+			fail(oidc.NewError(oidc.CodeLoginRequired, "the user is not signed in to the hub"))
 			return
 		}
 		back := cloneValues(params)
@@ -138,7 +138,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !memberOfAny(ms, app.AuthorizedOrgs) {
-			fail(oidc.NewError(oidc.ErrAccessDenied, fmt.Sprintf("only members of %s may sign in to this app; @%s is not a member", orgList(app.AuthorizedOrgs), sess.User.Username)))
+			fail(oidc.NewError(oidc.CodeAccessDenied, fmt.Sprintf("only members of %s may sign in to this app; @%s is not a member", orgList(app.AuthorizedOrgs), sess.User.Username)))
 			return
 		}
 	}
@@ -153,7 +153,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if consent != "allow" {
-			fail(oidc.NewError(oidc.ErrAccessDenied, "The user denied the request"))
+			fail(oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"))
 			return
 		}
 		if err := s.remember(r, sess.UserID, app.ClientID, granted); err != nil {
@@ -169,7 +169,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		remembered := err == nil && protocol.Covers(c.Scopes, granted)
 		if !remembered || req.HasPrompt(protocol.PromptConsent) {
 			if req.HasPrompt(protocol.PromptNone) {
-				fail(oidc.NewError(oidc.ErrConsentRequired, "the user has not authorized this app for these scopes"))
+				fail(oidc.NewError(oidc.CodeConsentRequired, "the user has not authorized this app for these scopes"))
 				return
 			}
 			s.renderConsent(w, r, sess, app, redirectURI, granted, params, token)

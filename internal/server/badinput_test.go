@@ -316,38 +316,38 @@ func TestAuthorizeBadInput(t *testing.T) {
 
 		// Errors about the request, once the client and its redirect URI are
 		// known: a 303 back to the app with the state.
-		{name: "unsupported-response-type", params: []edit{set("response_type", "token")}, status: 303, err: oidc.ErrUnsupportedResponseType, desc: "response_type", state: "st-1"},
-		{name: "repeated-response-type", params: []edit{set("response_type", "code", "code")}, status: 303, err: oidc.ErrInvalidRequest, desc: "response_type was given 2 times", state: "st-1"},
-		{name: "repeated-scope", params: []edit{set("scope", "openid", "email")}, status: 303, err: oidc.ErrInvalidRequest, desc: "scope was given 2 times", state: "st-1"},
-		{name: "repeated-nonce", params: []edit{set("nonce", "a", "b")}, status: 303, err: oidc.ErrInvalidRequest, desc: "nonce was given 2 times", state: "st-1"},
-		{name: "repeated-state", params: []edit{set("state", "a", "b")}, status: 303, err: oidc.ErrInvalidRequest, desc: "state was given 2 times"},
-		{name: "overlong-state", params: []edit{set("state", strings.Repeat("s", 8193))}, status: 303, err: oidc.ErrInvalidRequest, desc: "state is longer"},
-		{name: "overlong-nonce", params: []edit{set("nonce", strings.Repeat("n", 513))}, status: 303, err: oidc.ErrInvalidRequest, desc: "nonce is longer", state: "st-1"},
-		{name: "unknown-scope", params: []edit{set("scope", "openid admin")}, status: 303, err: oidc.ErrInvalidScope, desc: `unknown scope "admin"`, state: "st-1"},
-		{name: "scope-not-given-to-app", params: []edit{set("scope", "openid read-billing")}, status: 303, err: oidc.ErrInvalidScope, desc: `not given the scope "read-billing"`, state: "st-1"},
-		{name: "scope-not-given-to-public-app", params: []edit{publicApp, set("scope", "openid profile read-repos")}, status: 303, err: oidc.ErrInvalidScope, desc: `not given the scope "read-repos"`, state: "st-1"},
-		{name: "pkce-plain", params: []edit{set("code_challenge", testVerifier), set("code_challenge_method", "plain")}, status: 303, err: oidc.ErrInvalidRequest, desc: "plain is not supported", state: "st-1"},
-		{name: "pkce-without-method", params: []edit{set("code_challenge", s256(testVerifier))}, status: 303, err: oidc.ErrInvalidRequest, desc: "plain is not supported", state: "st-1"},
-		{name: "pkce-plain-public-app", params: []edit{publicApp, set("code_challenge", testVerifier), set("code_challenge_method", "plain")}, status: 303, err: oidc.ErrInvalidRequest, desc: "plain is not supported", state: "st-1"},
-		{name: "pkce-unknown-method", params: []edit{set("code_challenge", s256(testVerifier)), set("code_challenge_method", "S512")}, status: 303, err: oidc.ErrInvalidRequest, desc: `"S512" is not supported`, state: "st-1"},
-		{name: "pkce-short-challenge", params: []edit{set("code_challenge", "abc"), set("code_challenge_method", "S256")}, status: 303, err: oidc.ErrInvalidRequest, desc: "43 base64url characters", state: "st-1"},
-		{name: "pkce-method-without-challenge", params: []edit{set("code_challenge_method", "S256")}, status: 303, err: oidc.ErrInvalidRequest, desc: "without code_challenge", state: "st-1"},
-		{name: "public-app-without-pkce", params: []edit{publicApp, del("code_challenge"), del("code_challenge_method")}, status: 303, err: oidc.ErrInvalidRequest, desc: "public client: it must use PKCE", state: "st-1"},
-		{name: "unknown-prompt", params: []edit{set("prompt", "sometimes")}, status: 303, err: oidc.ErrInvalidRequest, desc: `prompt value "sometimes"`, state: "st-1"},
-		{name: "prompt-none-with-login", params: []edit{set("prompt", "none login")}, status: 303, err: oidc.ErrInvalidRequest, desc: "prompt=none cannot be combined", state: "st-1"},
-		{name: "bad-max-age", params: []edit{set("max_age", "-1")}, status: 303, err: oidc.ErrInvalidRequest, desc: "max_age", state: "st-1"},
-		{name: "response-mode-fragment", params: []edit{set("response_mode", "fragment")}, status: 303, err: oidc.ErrInvalidRequest, desc: "response_mode", state: "st-1"},
-		{name: "prompt-none-without-session", params: []edit{set("prompt", "none")}, status: 303, err: oidc.ErrLoginRequired, desc: "not signed in", state: "st-1"},
-		{name: "prompt-none-without-consent", user: "alice", params: []edit{set("prompt", "none")}, status: 303, err: oidc.ErrConsentRequired, desc: "has not authorized", state: "st-1"},
+		{name: "unsupported-response-type", params: []edit{set("response_type", "token")}, status: 303, err: oidc.CodeUnsupportedResponseType, desc: "response_type", state: "st-1"},
+		{name: "repeated-response-type", params: []edit{set("response_type", "code", "code")}, status: 303, err: oidc.CodeInvalidRequest, desc: "response_type was given 2 times", state: "st-1"},
+		{name: "repeated-scope", params: []edit{set("scope", "openid", "email")}, status: 303, err: oidc.CodeInvalidRequest, desc: "scope was given 2 times", state: "st-1"},
+		{name: "repeated-nonce", params: []edit{set("nonce", "a", "b")}, status: 303, err: oidc.CodeInvalidRequest, desc: "nonce was given 2 times", state: "st-1"},
+		{name: "repeated-state", params: []edit{set("state", "a", "b")}, status: 303, err: oidc.CodeInvalidRequest, desc: "state was given 2 times"},
+		{name: "overlong-state", params: []edit{set("state", strings.Repeat("s", 8193))}, status: 303, err: oidc.CodeInvalidRequest, desc: "state is longer"},
+		{name: "overlong-nonce", params: []edit{set("nonce", strings.Repeat("n", 513))}, status: 303, err: oidc.CodeInvalidRequest, desc: "nonce is longer", state: "st-1"},
+		{name: "unknown-scope", params: []edit{set("scope", "openid admin")}, status: 303, err: oidc.CodeInvalidScope, desc: `unknown scope "admin"`, state: "st-1"},
+		{name: "scope-not-given-to-app", params: []edit{set("scope", "openid read-billing")}, status: 303, err: oidc.CodeInvalidScope, desc: `not given the scope "read-billing"`, state: "st-1"},
+		{name: "scope-not-given-to-public-app", params: []edit{publicApp, set("scope", "openid profile read-repos")}, status: 303, err: oidc.CodeInvalidScope, desc: `not given the scope "read-repos"`, state: "st-1"},
+		{name: "pkce-plain", params: []edit{set("code_challenge", testVerifier), set("code_challenge_method", "plain")}, status: 303, err: oidc.CodeInvalidRequest, desc: "plain is not supported", state: "st-1"},
+		{name: "pkce-without-method", params: []edit{set("code_challenge", s256(testVerifier))}, status: 303, err: oidc.CodeInvalidRequest, desc: "plain is not supported", state: "st-1"},
+		{name: "pkce-plain-public-app", params: []edit{publicApp, set("code_challenge", testVerifier), set("code_challenge_method", "plain")}, status: 303, err: oidc.CodeInvalidRequest, desc: "plain is not supported", state: "st-1"},
+		{name: "pkce-unknown-method", params: []edit{set("code_challenge", s256(testVerifier)), set("code_challenge_method", "S512")}, status: 303, err: oidc.CodeInvalidRequest, desc: `"S512" is not supported`, state: "st-1"},
+		{name: "pkce-short-challenge", params: []edit{set("code_challenge", "abc"), set("code_challenge_method", "S256")}, status: 303, err: oidc.CodeInvalidRequest, desc: "43 base64url characters", state: "st-1"},
+		{name: "pkce-method-without-challenge", params: []edit{set("code_challenge_method", "S256")}, status: 303, err: oidc.CodeInvalidRequest, desc: "without code_challenge", state: "st-1"},
+		{name: "public-app-without-pkce", params: []edit{publicApp, del("code_challenge"), del("code_challenge_method")}, status: 303, err: oidc.CodeInvalidRequest, desc: "public client: it must use PKCE", state: "st-1"},
+		{name: "unknown-prompt", params: []edit{set("prompt", "sometimes")}, status: 303, err: oidc.CodeInvalidRequest, desc: `prompt value "sometimes"`, state: "st-1"},
+		{name: "prompt-none-with-login", params: []edit{set("prompt", "none login")}, status: 303, err: oidc.CodeInvalidRequest, desc: "prompt=none cannot be combined", state: "st-1"},
+		{name: "bad-max-age", params: []edit{set("max_age", "-1")}, status: 303, err: oidc.CodeInvalidRequest, desc: "max_age", state: "st-1"},
+		{name: "response-mode-fragment", params: []edit{set("response_mode", "fragment")}, status: 303, err: oidc.CodeInvalidRequest, desc: "response_mode", state: "st-1"},
+		{name: "prompt-none-without-session", params: []edit{set("prompt", "none")}, status: 303, err: oidc.CodeLoginRequired, desc: "not signed in", state: "st-1"},
+		{name: "prompt-none-without-consent", user: "alice", params: []edit{set("prompt", "none")}, status: 303, err: oidc.CodeConsentRequired, desc: "has not authorized", state: "st-1"},
 		{name: "prompt-none-consent-too-narrow", user: "alice", setup: func(h *hub) {
 			err := h.db.PutConsent(context.Background(), store.Consent{UserID: h.alice.ID, ClientID: h.conf.ClientID, Scopes: []string{"openid", "profile"}, CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now()})
 			if err != nil {
 				h.t.Fatal(err)
 			}
-		}, params: []edit{set("prompt", "none"), set("scope", "openid profile email")}, status: 303, err: oidc.ErrConsentRequired, state: "st-1"},
-		{name: "org-restricted-non-member", user: "bob", setup: restrictToOrgs("wonderland"), status: 303, err: oidc.ErrAccessDenied, desc: "only members of the organization wonderland may sign in to this app; @bob is not a member", state: "st-1"},
-		{name: "org-restricted-non-member-prompt-none", user: "bob", setup: restrictToOrgs("wonderland"), params: []edit{set("prompt", "none")}, status: 303, err: oidc.ErrAccessDenied, desc: "wonderland", state: "st-1"},
-		{name: "org-restricted-several-orgs", user: "bob", setup: restrictToOrgs("wonderland", "looking-glass"), status: 303, err: oidc.ErrAccessDenied, desc: "the organizations wonderland, looking-glass", state: "st-1"},
+		}, params: []edit{set("prompt", "none"), set("scope", "openid profile email")}, status: 303, err: oidc.CodeConsentRequired, state: "st-1"},
+		{name: "org-restricted-non-member", user: "bob", setup: restrictToOrgs("wonderland"), status: 303, err: oidc.CodeAccessDenied, desc: "only members of the organization wonderland may sign in to this app; @bob is not a member", state: "st-1"},
+		{name: "org-restricted-non-member-prompt-none", user: "bob", setup: restrictToOrgs("wonderland"), params: []edit{set("prompt", "none")}, status: 303, err: oidc.CodeAccessDenied, desc: "wonderland", state: "st-1"},
+		{name: "org-restricted-several-orgs", user: "bob", setup: restrictToOrgs("wonderland", "looking-glass"), status: 303, err: oidc.CodeAccessDenied, desc: "the organizations wonderland, looking-glass", state: "st-1"},
 
 		// Not an error, but must not write anything either: no session
 		// sends the browser to the login page.
@@ -373,7 +373,7 @@ func TestAuthorizeBadInput(t *testing.T) {
 		}, status: 400, page: "Redirect URI not allowed"},
 		{name: "post-bad-scope", method: "POST", body: func(h *hub) string {
 			return authzParams(h, set("scope", "openid read-billing")).Encode()
-		}, status: 303, err: oidc.ErrInvalidScope, desc: "read-billing", state: "st-1"},
+		}, status: 303, err: oidc.CodeInvalidScope, desc: "read-billing", state: "st-1"},
 
 		// Other methods.
 		{name: "put", method: "PUT", status: 405, page: "PUT is not allowed on /oauth/authorize"},
@@ -452,8 +452,8 @@ func TestConsentBadInput(t *testing.T) {
 		// toLogin: a 303 to the login page.
 		toLogin bool
 	}{
-		{name: "deny", poster: "alice", tamper: func(_ *hub, f url.Values) { f.Set("consent", "deny") }, status: 303, err: oidc.ErrAccessDenied, desc: "The user denied the request"},
-		{name: "unknown-consent-value", poster: "alice", tamper: func(_ *hub, f url.Values) { f.Set("consent", "maybe") }, status: 303, err: oidc.ErrAccessDenied, desc: "The user denied the request"},
+		{name: "deny", poster: "alice", tamper: func(_ *hub, f url.Values) { f.Set("consent", "deny") }, status: 303, err: oidc.CodeAccessDenied, desc: "The user denied the request"},
+		{name: "unknown-consent-value", poster: "alice", tamper: func(_ *hub, f url.Values) { f.Set("consent", "maybe") }, status: 303, err: oidc.CodeAccessDenied, desc: "The user denied the request"},
 		{name: "tampered-token", poster: "alice", tamper: func(_ *hub, f url.Values) {
 			tok := f.Get("consent_token")
 			f.Set("consent_token", "A"+tok[1:])
@@ -618,7 +618,7 @@ func TestAuthorizePromptLogin(t *testing.T) {
 			old := h.browser()
 			old.client.Jar.SetCookies(hubURL, oldCookie)
 			resp, page = old.send("GET", "/oauth/authorize?"+authzParams(h, set("prompt", "none")).Encode(), "", nil)
-			checkErrorRedirect(t, resp, page, oidc.ErrLoginRequired, "", "st-1")
+			checkErrorRedirect(t, resp, page, oidc.CodeLoginRequired, "", "st-1")
 		})
 	}
 }
@@ -686,7 +686,7 @@ func TestAuthorizePromptSelectAccount(t *testing.T) {
 		{name: "select-account-other-user", prompt: "select_account", toLogin: true, as: "bob"},
 		{name: "select-account-consent", prompt: "consent select_account", toLogin: true, as: "bob"},
 		{name: "select-account-login", prompt: "login select_account", toLogin: true, as: "alice"},
-		{name: "none-select-account", prompt: "none select_account", err: oidc.ErrInvalidRequest},
+		{name: "none-select-account", prompt: "none select_account", err: oidc.CodeInvalidRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1051,124 +1051,124 @@ func TestTokenBadInput(t *testing.T) {
 		basicChallenge bool // WWW-Authenticate: Basic expected
 	}{
 		// The request itself.
-		{name: "get", method: "GET", status: 405, err: oidc.ErrInvalidRequest, desc: "method GET is not allowed"},
-		{name: "put", method: "PUT", basic: basicConf, status: 405, err: oidc.ErrInvalidRequest, desc: "method PUT is not allowed"},
-		{name: "query-string", path: "/oauth/token?client_id=x", basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "not the URL"},
-		{name: "params-in-query-only", path: "/oauth/token?grant_type=authorization_code", raw: func(*hub, string) string { return "" }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "not the URL"},
+		{name: "get", method: "GET", status: 405, err: oidc.CodeInvalidRequest, desc: "method GET is not allowed"},
+		{name: "put", method: "PUT", basic: basicConf, status: 405, err: oidc.CodeInvalidRequest, desc: "method PUT is not allowed"},
+		{name: "query-string", path: "/oauth/token?client_id=x", basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "not the URL"},
+		{name: "params-in-query-only", path: "/oauth/token?grant_type=authorization_code", raw: func(*hub, string) string { return "" }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "not the URL"},
 		{name: "json-body", ctype: "application/json", raw: func(h *hub, code string) string {
 			return `{"grant_type":"authorization_code","code":"` + code + `","redirect_uri":"` + redirectURI + `"}`
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "application/x-www-form-urlencoded"},
-		{name: "multipart-body", ctype: "multipart/form-data; boundary=x", raw: func(*hub, string) string { return "--x--\r\n" }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "application/x-www-form-urlencoded"},
-		{name: "no-content-type", ctype: "-", basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "grant_type is missing"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "application/x-www-form-urlencoded"},
+		{name: "multipart-body", ctype: "multipart/form-data; boundary=x", raw: func(*hub, string) string { return "--x--\r\n" }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "application/x-www-form-urlencoded"},
+		{name: "no-content-type", ctype: "-", basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "grant_type is missing"},
 		{name: "oversized-body", raw: func(h *hub, code string) string {
 			return tokenForm(h, code).Encode() + "&pad=" + strings.Repeat("a", 65<<10)
-		}, basic: basicConf, status: 413, err: oidc.ErrInvalidRequest, desc: "larger than 65536 bytes"},
-		{name: "malformed-form", raw: func(h *hub, code string) string { return tokenForm(h, code).Encode() + "&x=%zz" }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "not a valid form"},
-		{name: "missing-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("grant_type")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "grant_type is missing"},
-		{name: "unsupported-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("grant_type", "password")) }, basic: basicConf, status: 400, err: oidc.ErrUnsupportedGrantType, desc: `"password" is not supported`},
+		}, basic: basicConf, status: 413, err: oidc.CodeInvalidRequest, desc: "larger than 65536 bytes"},
+		{name: "malformed-form", raw: func(h *hub, code string) string { return tokenForm(h, code).Encode() + "&x=%zz" }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "not a valid form"},
+		{name: "missing-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("grant_type")) }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "grant_type is missing"},
+		{name: "unsupported-grant-type", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("grant_type", "password")) }, basic: basicConf, status: 400, err: oidc.CodeUnsupportedGrantType, desc: `"password" is not supported`},
 		{name: "refresh-with-a-code-as-token", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("grant_type", "refresh_token"), set("refresh_token", code))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant},
 		{name: "repeated-grant-type", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("grant_type", "authorization_code", "authorization_code"))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "parameter grant_type was given 2 times"},
-		{name: "repeated-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", code, code)) }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "parameter code was given 2 times"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "parameter grant_type was given 2 times"},
+		{name: "repeated-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", code, code)) }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "parameter code was given 2 times"},
 		{name: "repeated-client-id", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.conf.ClientID, h.conf.ClientID), set("client_secret", h.confSecret))
-		}, status: 400, err: oidc.ErrInvalidRequest, desc: "parameter client_id was given 2 times"},
+		}, status: 400, err: oidc.CodeInvalidRequest, desc: "parameter client_id was given 2 times"},
 
 		// The code.
-		{name: "missing-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("code")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "code is missing"},
-		{name: "missing-redirect-uri", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("redirect_uri")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "redirect_uri is missing"},
-		{name: "unknown-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", "not-a-code")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "invalid or has expired"},
-		{name: "code-with-extra-character", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", code+"x")) }, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant},
-		{name: "expired-code", advance: 61 * time.Second, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "expired"},
-		{name: "expired-code-at-60s", advance: 60 * time.Second, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "expired"},
-		{name: "expired-code-pkce-no-client", pkce: true, advance: 61 * time.Second, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, status: 400, err: oidc.ErrInvalidGrant, desc: "expired"},
+		{name: "missing-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("code")) }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "code is missing"},
+		{name: "missing-redirect-uri", form: func(h *hub, code string) url.Values { return tokenForm(h, code, del("redirect_uri")) }, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "redirect_uri is missing"},
+		{name: "unknown-code", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", "not-a-code")) }, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "invalid or has expired"},
+		{name: "code-with-extra-character", form: func(h *hub, code string) url.Values { return tokenForm(h, code, set("code", code+"x")) }, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant},
+		{name: "expired-code", advance: 61 * time.Second, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "expired"},
+		{name: "expired-code-at-60s", advance: 60 * time.Second, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "expired"},
+		{name: "expired-code-pkce-no-client", pkce: true, advance: 61 * time.Second, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, status: 400, err: oidc.CodeInvalidGrant, desc: "expired"},
 		{name: "wrong-redirect-uri", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("redirect_uri", "http://127.0.0.1:9999/other"))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "redirect_uri does not match"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "redirect_uri does not match"},
 		{name: "redirect-uri-other-loopback-port", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("redirect_uri", "http://127.0.0.1:8888/login/callback"))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "redirect_uri does not match"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "redirect_uri does not match"},
 
 		// PKCE.
-		{name: "pkce-missing-verifier", pkce: true, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier is missing"},
-		{name: "pkce-missing-verifier-no-client", pkce: true, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier is missing"},
+		{name: "pkce-missing-verifier", pkce: true, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier is missing"},
+		{name: "pkce-missing-verifier-no-client", pkce: true, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier is missing"},
 		{name: "pkce-wrong-verifier", pkce: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("code_verifier", strings.Repeat("a", 43)))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier does not match"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier does not match"},
 		{name: "pkce-wrong-verifier-no-client", pkce: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("code_verifier", strings.Repeat("a", 43)))
-		}, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier does not match"},
+		}, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier does not match"},
 		{name: "pkce-challenge-as-verifier", pkce: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("code_verifier", s256(testVerifier)))
-		}, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier does not match"},
+		}, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier does not match"},
 		{name: "pkce-public-wrong-verifier", public: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.pub.ClientID), set("code_verifier", testVerifier+"x"))
-		}, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier does not match"},
+		}, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier does not match"},
 		{name: "pkce-public-missing-verifier", public: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.pub.ClientID))
-		}, status: 400, err: oidc.ErrInvalidGrant, desc: "code_verifier is missing"},
-		{name: "verifier-without-challenge", form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "no code_challenge"},
+		}, status: 400, err: oidc.CodeInvalidGrant, desc: "code_verifier is missing"},
+		{name: "verifier-without-challenge", form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "no code_challenge"},
 
 		// The client.
-		{name: "code-of-another-client", public: true, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: basicConf, status: 400, err: oidc.ErrInvalidGrant, desc: "issued to another client"},
+		{name: "code-of-another-client", public: true, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: basicConf, status: 400, err: oidc.CodeInvalidGrant, desc: "issued to another client"},
 		{name: "code-of-another-client-public", pkce: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, verifier, set("client_id", h.pub.ClientID))
-		}, status: 400, err: oidc.ErrInvalidGrant, desc: "issued to another client"},
+		}, status: 400, err: oidc.CodeInvalidGrant, desc: "issued to another client"},
 		{name: "unknown-client-post", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", "nope"), set("client_secret", "x"))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "unknown client"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "unknown client"},
 		{name: "unknown-client-none", pkce: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, verifier, set("client_id", "nope"))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "unknown client"},
-		{name: "unknown-client-basic", basic: func(h *hub) (string, string) { return "nope", "x" }, status: 401, err: oidc.ErrInvalidClient, desc: "unknown client", basicChallenge: true},
-		{name: "wrong-secret-basic", basic: func(h *hub) (string, string) { return h.conf.ClientID, "wrong" }, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret", basicChallenge: true},
-		{name: "empty-secret-basic", basic: func(h *hub) (string, string) { return h.conf.ClientID, "" }, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret", basicChallenge: true},
-		{name: "wrong-secret-basic-pkce", pkce: true, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: func(h *hub) (string, string) { return h.conf.ClientID, "wrong" }, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret", basicChallenge: true},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "unknown client"},
+		{name: "unknown-client-basic", basic: func(h *hub) (string, string) { return "nope", "x" }, status: 401, err: oidc.CodeInvalidClient, desc: "unknown client", basicChallenge: true},
+		{name: "wrong-secret-basic", basic: func(h *hub) (string, string) { return h.conf.ClientID, "wrong" }, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret", basicChallenge: true},
+		{name: "empty-secret-basic", basic: func(h *hub) (string, string) { return h.conf.ClientID, "" }, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret", basicChallenge: true},
+		{name: "wrong-secret-basic-pkce", pkce: true, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, basic: func(h *hub) (string, string) { return h.conf.ClientID, "wrong" }, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret", basicChallenge: true},
 		{name: "wrong-secret-post", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.conf.ClientID), set("client_secret", "wrong"))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret"},
 		{name: "empty-secret-post", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.conf.ClientID), set("client_secret", ""))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret"},
 		{name: "secret-in-lower-case", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.conf.ClientID), set("client_secret", strings.ToLower(h.confSecret)))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "wrong client secret"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "wrong client secret"},
 		{name: "confidential-no-auth-no-pkce", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.conf.ClientID))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "client authentication is required"},
-		{name: "no-client-no-pkce", status: 401, err: oidc.ErrInvalidClient, desc: "client authentication is required"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "client authentication is required"},
+		{name: "no-client-no-pkce", status: 401, err: oidc.CodeInvalidClient, desc: "client authentication is required"},
 		{name: "basic-and-body-secret", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_secret", h.confSecret))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "authenticated twice"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "authenticated twice"},
 		{name: "basic-and-empty-body-secret", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_secret", ""))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "authenticated twice"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "authenticated twice"},
 		{name: "basic-and-other-client-id", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_id", h.pub.ClientID))
-		}, basic: basicConf, status: 400, err: oidc.ErrInvalidRequest, desc: "differs from the client"},
+		}, basic: basicConf, status: 400, err: oidc.CodeInvalidRequest, desc: "differs from the client"},
 		{name: "secret-without-client-id", form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, set("client_secret", h.confSecret))
-		}, status: 400, err: oidc.ErrInvalidRequest, desc: "client_secret was sent without client_id"},
+		}, status: 400, err: oidc.CodeInvalidRequest, desc: "client_secret was sent without client_id"},
 		{name: "public-client-with-secret", public: true, form: func(h *hub, code string) url.Values {
 			return tokenForm(h, code, verifier, set("client_id", h.pub.ClientID), set("client_secret", "x"))
-		}, status: 401, err: oidc.ErrInvalidClient, desc: "public client"},
+		}, status: 401, err: oidc.CodeInvalidClient, desc: "public client"},
 		{name: "public-client-basic", public: true, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) },
-			basic: func(h *hub) (string, string) { return h.pub.ClientID, "x" }, status: 401, err: oidc.ErrInvalidClient, desc: "public client", basicChallenge: true},
-		{name: "bearer-authorization", authz: "Bearer hf_oauth_something", status: 401, err: oidc.ErrInvalidClient, desc: "unsupported Authorization scheme"},
-		{name: "basic-not-form-encoded", authz: "Basic " + base64.StdEncoding.EncodeToString([]byte("%zz:secret")), status: 401, err: oidc.ErrInvalidClient, desc: "not form-encoded", basicChallenge: true},
+			basic: func(h *hub) (string, string) { return h.pub.ClientID, "x" }, status: 401, err: oidc.CodeInvalidClient, desc: "public client", basicChallenge: true},
+		{name: "bearer-authorization", authz: "Bearer hf_oauth_something", status: 401, err: oidc.CodeInvalidClient, desc: "unsupported Authorization scheme"},
+		{name: "basic-not-form-encoded", authz: "Basic " + base64.StdEncoding.EncodeToString([]byte("%zz:secret")), status: 401, err: oidc.CodeInvalidClient, desc: "not form-encoded", basicChallenge: true},
 		{name: "disabled-client", setup: func(h *hub) {
 			if err := h.db.UpdateApp(context.Background(), h.conf.ClientID, func(a *store.App) error { a.Disabled = true; return nil }); err != nil {
 				h.t.Fatal(err)
 			}
-		}, basic: basicConf, status: 401, err: oidc.ErrInvalidClient, desc: "disabled", basicChallenge: true},
+		}, basic: basicConf, status: 401, err: oidc.CodeInvalidClient, desc: "disabled", basicChallenge: true},
 		{name: "disabled-client-pkce-no-client", pkce: true, setup: func(h *hub) {
 			if err := h.db.UpdateApp(context.Background(), h.conf.ClientID, func(a *store.App) error { a.Disabled = true; return nil }); err != nil {
 				h.t.Fatal(err)
 			}
-		}, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, status: 401, err: oidc.ErrInvalidClient, desc: "disabled"},
+		}, form: func(h *hub, code string) url.Values { return tokenForm(h, code, verifier) }, status: 401, err: oidc.CodeInvalidClient, desc: "disabled"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1296,7 +1296,7 @@ func TestTokenReplayedCode(t *testing.T) {
 				want = "expired"
 			}
 			status, second, hdr := h.postToken(form, user, pass)
-			if status != 400 || second["error"] != string(oidc.ErrInvalidGrant) {
+			if status != 400 || second["error"] != string(oidc.CodeInvalidGrant) {
 				t.Errorf("replay: %d %v, want 400 invalid_grant", status, second)
 			}
 			if !strings.Contains(second["error_description"].(string), want) || hdr.Get("Cache-Control") != "no-store" {
@@ -1306,12 +1306,12 @@ func TestTokenReplayedCode(t *testing.T) {
 				t.Errorf("the replay got tokens: %v", second)
 			}
 			st, ui := h.userinfo(access)
-			if st != http.StatusUnauthorized || ui["error"] != string(oidc.ErrInvalidToken) {
+			if st != http.StatusUnauthorized || ui["error"] != string(oidc.CodeInvalidToken) {
 				t.Errorf("userinfo with the revoked token: %d %v, want 401 invalid_token", st, ui)
 			}
 			// A third try revokes nothing more and is refused the same way.
 			before := h.dump()
-			if status, third, _ := h.postToken(form, user, pass); status != 400 || third["error"] != string(oidc.ErrInvalidGrant) {
+			if status, third, _ := h.postToken(form, user, pass); status != 400 || third["error"] != string(oidc.CodeInvalidGrant) {
 				t.Errorf("third try: %d %v", status, third)
 			}
 			h.assertUnchanged(before)
@@ -1382,33 +1382,33 @@ func TestBearerBadInput(t *testing.T) {
 		err    oidc.ErrorCode
 		desc   string
 	}{
-		{name: "userinfo-no-token", path: "/oauth/userinfo", status: 401, err: oidc.ErrInvalidToken, desc: "no access token"},
-		{name: "userinfo-post-no-token", method: "POST", path: "/oauth/userinfo", status: 401, err: oidc.ErrInvalidToken, desc: "no access token"},
-		{name: "userinfo-empty-bearer", path: "/oauth/userinfo", authz: raw("Bearer "), status: 401, err: oidc.ErrInvalidToken},
-		{name: "userinfo-garbage-token", path: "/oauth/userinfo", authz: raw("Bearer hf_oauth_garbage"), status: 401, err: oidc.ErrInvalidToken, desc: "invalid"},
-		{name: "userinfo-oversized-token", path: "/oauth/userinfo", authz: raw("Bearer hf_oauth_" + strings.Repeat("A", 600)), status: 401, err: oidc.ErrInvalidToken, desc: "invalid"},
+		{name: "userinfo-no-token", path: "/oauth/userinfo", status: 401, err: oidc.CodeInvalidToken, desc: "no access token"},
+		{name: "userinfo-post-no-token", method: "POST", path: "/oauth/userinfo", status: 401, err: oidc.CodeInvalidToken, desc: "no access token"},
+		{name: "userinfo-empty-bearer", path: "/oauth/userinfo", authz: raw("Bearer "), status: 401, err: oidc.CodeInvalidToken},
+		{name: "userinfo-garbage-token", path: "/oauth/userinfo", authz: raw("Bearer hf_oauth_garbage"), status: 401, err: oidc.CodeInvalidToken, desc: "invalid"},
+		{name: "userinfo-oversized-token", path: "/oauth/userinfo", authz: raw("Bearer hf_oauth_" + strings.Repeat("A", 600)), status: 401, err: oidc.CodeInvalidToken, desc: "invalid"},
 		{name: "userinfo-basic-scheme", path: "/oauth/userinfo", authz: func(tk bearerTokens) string {
 			return "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+alicePassword))
-		}, status: 401, err: oidc.ErrInvalidToken, desc: "no access token"},
-		{name: "userinfo-token-without-scheme", path: "/oauth/userinfo", authz: oauth, status: 401, err: oidc.ErrInvalidToken, desc: "no access token"},
-		{name: "userinfo-expired-token", path: "/oauth/userinfo", authz: bearer(oauth), advance: 8*time.Hour + time.Second, status: 401, err: oidc.ErrInvalidToken, desc: "expired"},
-		{name: "userinfo-token-at-expiry", path: "/oauth/userinfo", authz: bearer(oauth), advance: 8 * time.Hour, status: 401, err: oidc.ErrInvalidToken, desc: "expired"},
-		{name: "userinfo-revoked-token", path: "/oauth/userinfo", authz: bearer(func(tk bearerTokens) string { return tk.revoked }), status: 401, err: oidc.ErrInvalidToken, desc: "revoked"},
-		{name: "userinfo-user-access-token", path: "/oauth/userinfo", authz: bearer(func(tk bearerTokens) string { return tk.user }), status: 401, err: oidc.ErrInvalidToken, desc: "invalid"},
-		{name: "userinfo-put", method: "PUT", path: "/oauth/userinfo", authz: bearer(oauth), status: 405, err: oidc.ErrInvalidRequest, desc: "method PUT is not allowed"},
-		{name: "userinfo-delete", method: "DELETE", path: "/oauth/userinfo", authz: bearer(oauth), status: 405, err: oidc.ErrInvalidRequest, desc: "method DELETE is not allowed"},
+		}, status: 401, err: oidc.CodeInvalidToken, desc: "no access token"},
+		{name: "userinfo-token-without-scheme", path: "/oauth/userinfo", authz: oauth, status: 401, err: oidc.CodeInvalidToken, desc: "no access token"},
+		{name: "userinfo-expired-token", path: "/oauth/userinfo", authz: bearer(oauth), advance: 8*time.Hour + time.Second, status: 401, err: oidc.CodeInvalidToken, desc: "expired"},
+		{name: "userinfo-token-at-expiry", path: "/oauth/userinfo", authz: bearer(oauth), advance: 8 * time.Hour, status: 401, err: oidc.CodeInvalidToken, desc: "expired"},
+		{name: "userinfo-revoked-token", path: "/oauth/userinfo", authz: bearer(func(tk bearerTokens) string { return tk.revoked }), status: 401, err: oidc.CodeInvalidToken, desc: "revoked"},
+		{name: "userinfo-user-access-token", path: "/oauth/userinfo", authz: bearer(func(tk bearerTokens) string { return tk.user }), status: 401, err: oidc.CodeInvalidToken, desc: "invalid"},
+		{name: "userinfo-put", method: "PUT", path: "/oauth/userinfo", authz: bearer(oauth), status: 405, err: oidc.CodeInvalidRequest, desc: "method PUT is not allowed"},
+		{name: "userinfo-delete", method: "DELETE", path: "/oauth/userinfo", authz: bearer(oauth), status: 405, err: oidc.CodeInvalidRequest, desc: "method DELETE is not allowed"},
 
-		{name: "whoami-no-token", path: "/api/whoami-v2", status: 401, err: oidc.ErrInvalidToken, desc: "no access token"},
-		{name: "whoami-garbage-token", path: "/api/whoami-v2", authz: raw("Bearer hf_garbage"), status: 401, err: oidc.ErrInvalidToken, desc: "invalid"},
-		{name: "whoami-expired-oauth-token", path: "/api/whoami-v2", authz: bearer(oauth), advance: 8*time.Hour + time.Second, status: 401, err: oidc.ErrInvalidToken, desc: "expired"},
-		{name: "whoami-expired-user-token", path: "/api/whoami-v2", authz: bearer(func(tk bearerTokens) string { return tk.userExpired }), status: 401, err: oidc.ErrInvalidToken, desc: "expired"},
-		{name: "whoami-revoked-token", path: "/api/whoami-v2", authz: bearer(func(tk bearerTokens) string { return tk.revoked }), status: 401, err: oidc.ErrInvalidToken, desc: "revoked"},
-		{name: "whoami-truncated-user-token", path: "/api/whoami-v2", authz: func(tk bearerTokens) string { return "Bearer " + tk.user[:len(tk.user)-1] }, status: 401, err: oidc.ErrInvalidToken, desc: "invalid"},
-		{name: "whoami-post", method: "POST", path: "/api/whoami-v2", authz: bearer(oauth), status: 405, err: oidc.ErrInvalidRequest, desc: "method POST is not allowed"},
+		{name: "whoami-no-token", path: "/api/whoami-v2", status: 401, err: oidc.CodeInvalidToken, desc: "no access token"},
+		{name: "whoami-garbage-token", path: "/api/whoami-v2", authz: raw("Bearer hf_garbage"), status: 401, err: oidc.CodeInvalidToken, desc: "invalid"},
+		{name: "whoami-expired-oauth-token", path: "/api/whoami-v2", authz: bearer(oauth), advance: 8*time.Hour + time.Second, status: 401, err: oidc.CodeInvalidToken, desc: "expired"},
+		{name: "whoami-expired-user-token", path: "/api/whoami-v2", authz: bearer(func(tk bearerTokens) string { return tk.userExpired }), status: 401, err: oidc.CodeInvalidToken, desc: "expired"},
+		{name: "whoami-revoked-token", path: "/api/whoami-v2", authz: bearer(func(tk bearerTokens) string { return tk.revoked }), status: 401, err: oidc.CodeInvalidToken, desc: "revoked"},
+		{name: "whoami-truncated-user-token", path: "/api/whoami-v2", authz: func(tk bearerTokens) string { return "Bearer " + tk.user[:len(tk.user)-1] }, status: 401, err: oidc.CodeInvalidToken, desc: "invalid"},
+		{name: "whoami-post", method: "POST", path: "/api/whoami-v2", authz: bearer(oauth), status: 405, err: oidc.CodeInvalidRequest, desc: "method POST is not allowed"},
 
-		{name: "discovery-post", method: "POST", path: "/.well-known/openid-configuration", status: 405, err: oidc.ErrInvalidRequest},
-		{name: "jwks-delete", method: "DELETE", path: "/oauth/jwks", status: 405, err: oidc.ErrInvalidRequest},
-		{name: "token-options-without-preflight", method: "OPTIONS", path: "/oauth/token", status: 405, err: oidc.ErrInvalidRequest},
+		{name: "discovery-post", method: "POST", path: "/.well-known/openid-configuration", status: 405, err: oidc.CodeInvalidRequest},
+		{name: "jwks-delete", method: "DELETE", path: "/oauth/jwks", status: 405, err: oidc.CodeInvalidRequest},
+		{name: "token-options-without-preflight", method: "OPTIONS", path: "/oauth/token", status: 405, err: oidc.CodeInvalidRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1435,7 +1435,7 @@ func TestBearerBadInput(t *testing.T) {
 			body := readBody(t, resp)
 			checkJSONError(t, resp, body, tc.status, tc.err, tc.desc)
 			wa := resp.Header.Get("WWW-Authenticate")
-			if tc.err == oidc.ErrInvalidToken {
+			if tc.err == oidc.CodeInvalidToken {
 				if !strings.HasPrefix(wa, "Bearer ") || !strings.Contains(wa, `error="invalid_token"`) {
 					t.Errorf("WWW-Authenticate = %q, want a Bearer challenge with error=\"invalid_token\"", wa)
 				}

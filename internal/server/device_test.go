@@ -253,36 +253,36 @@ func TestDeviceAuthorizationBadInput(t *testing.T) {
 		desc   string
 	}{
 		{name: "confidential-without-secret", form: func(h *hub) url.Values { return url.Values{"client_id": {h.conf.ClientID}} },
-			status: 401, code: oidc.ErrInvalidClient, desc: "this app has a client secret"},
+			status: 401, code: oidc.CodeInvalidClient, desc: "this app has a client secret"},
 		{name: "confidential-wrong-secret", form: func(h *hub) url.Values { return url.Values{} },
 			basic:  func(h *hub) (string, string) { return h.conf.ClientID, "nope" },
-			status: 401, code: oidc.ErrInvalidClient, desc: "wrong client secret"},
+			status: 401, code: oidc.CodeInvalidClient, desc: "wrong client secret"},
 		{name: "no-client-id", form: func(h *hub) url.Values { return url.Values{"scope": {"openid"}} },
-			status: 401, code: oidc.ErrInvalidClient, desc: "client_id is missing"},
+			status: 401, code: oidc.CodeInvalidClient, desc: "client_id is missing"},
 		{name: "unknown-client", form: func(h *hub) url.Values { return url.Values{"client_id": {"nope"}} },
-			status: 401, code: oidc.ErrInvalidClient, desc: "unknown client"},
+			status: 401, code: oidc.CodeInvalidClient, desc: "unknown client"},
 		{name: "public-with-secret", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}, "client_secret": {"x"}}
-		}, status: 401, code: oidc.ErrInvalidClient, desc: "public client"},
+		}, status: 401, code: oidc.CodeInvalidClient, desc: "public client"},
 		{name: "disabled-app", setup: func(h *hub) {
 			h.db.UpdateApp(context.Background(), h.pub.ClientID, func(a *store.App) error { a.Disabled = true; return nil })
 		}, form: func(h *hub) url.Values { return url.Values{"client_id": {h.pub.ClientID}} },
-			status: 401, code: oidc.ErrInvalidClient, desc: "disabled"},
+			status: 401, code: oidc.CodeInvalidClient, desc: "disabled"},
 		{name: "unknown-scope", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}, "scope": {"openid frobnicate"}}
-		}, status: 400, code: oidc.ErrInvalidRequest, desc: `unknown scope "frobnicate"; ` + allScopes},
+		}, status: 400, code: oidc.CodeInvalidRequest, desc: `unknown scope "frobnicate"; ` + allScopes},
 		{name: "scope-not-given-to-the-app", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}, "scope": {"openid read-repos"}}
-		}, status: 400, code: oidc.ErrInvalidScope, desc: `this app was not given the scope "read-repos"`},
+		}, status: 400, code: oidc.CodeInvalidScope, desc: `this app was not given the scope "read-repos"`},
 		{name: "parameters-in-the-query", query: "?client_id=x", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}}
-		}, status: 400, code: oidc.ErrInvalidRequest, desc: "not the URL"},
+		}, status: 400, code: oidc.CodeInvalidRequest, desc: "not the URL"},
 		{name: "client-id-twice", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID, h.pub.ClientID}}
-		}, status: 400, code: oidc.ErrInvalidRequest, desc: "client_id was given 2 times"},
+		}, status: 400, code: oidc.CodeInvalidRequest, desc: "client_id was given 2 times"},
 		{name: "json-body", ctype: "application/json", form: func(h *hub) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}}
-		}, status: 400, code: oidc.ErrInvalidRequest, desc: "application/x-www-form-urlencoded"},
+		}, status: 400, code: oidc.CodeInvalidRequest, desc: "application/x-www-form-urlencoded"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,11 +327,11 @@ func TestDevicePolling(t *testing.T) {
 		return step{after: after, do: "poll", want: want, interval: interval}
 	}
 	const (
-		pending = string(oidc.ErrAuthorizationPending)
-		slow    = string(oidc.ErrSlowDown)
-		expired = string(oidc.ErrExpiredToken)
-		denied  = string(oidc.ErrAccessDenied)
-		invalid = string(oidc.ErrInvalidGrant)
+		pending = string(oidc.CodeAuthorizationPending)
+		slow    = string(oidc.CodeSlowDown)
+		expired = string(oidc.CodeExpiredToken)
+		denied  = string(oidc.CodeAccessDenied)
+		invalid = string(oidc.CodeInvalidGrant)
 		tokens  = "tokens"
 	)
 	s := time.Second
@@ -454,28 +454,28 @@ func TestDevicePollBadInput(t *testing.T) {
 	}{
 		{"unknown-code", func(h *hub, pub, _ deviceLogin) url.Values {
 			return url.Values{"device_code": {"no-such-code"}, "client_id": {h.pub.ClientID}}
-		}, nil, 400, oidc.ErrInvalidGrant, "device code is invalid"},
+		}, nil, 400, oidc.CodeInvalidGrant, "device code is invalid"},
 		{"user-code-is-not-a-device-code", func(h *hub, pub, _ deviceLogin) url.Values {
 			return url.Values{"device_code": {pub.UserCode}, "client_id": {h.pub.ClientID}}
-		}, nil, 400, oidc.ErrInvalidGrant, "device code is invalid"},
+		}, nil, 400, oidc.CodeInvalidGrant, "device code is invalid"},
 		{"other-client", func(h *hub, pub, _ deviceLogin) url.Values {
 			return url.Values{"device_code": {pub.DeviceCode}}
-		}, func(h *hub) (string, string) { return h.conf.ClientID, h.confSecret }, 400, oidc.ErrInvalidGrant, "issued to another client"},
+		}, func(h *hub) (string, string) { return h.conf.ClientID, h.confSecret }, 400, oidc.CodeInvalidGrant, "issued to another client"},
 		{"other-public-client", func(h *hub, _, conf deviceLogin) url.Values {
 			return url.Values{"device_code": {conf.DeviceCode}, "client_id": {h.pub.ClientID}}
-		}, nil, 400, oidc.ErrInvalidGrant, "issued to another client"},
+		}, nil, 400, oidc.CodeInvalidGrant, "issued to another client"},
 		{"confidential-without-secret", func(h *hub, _, conf deviceLogin) url.Values {
 			return url.Values{"device_code": {conf.DeviceCode}, "client_id": {h.conf.ClientID}}
-		}, nil, 401, oidc.ErrInvalidClient, "client authentication is required"},
+		}, nil, 401, oidc.CodeInvalidClient, "client authentication is required"},
 		{"confidential-wrong-secret", func(h *hub, _, conf deviceLogin) url.Values {
 			return url.Values{"device_code": {conf.DeviceCode}}
-		}, func(h *hub) (string, string) { return h.conf.ClientID, "nope" }, 401, oidc.ErrInvalidClient, "wrong client secret"},
+		}, func(h *hub) (string, string) { return h.conf.ClientID, "nope" }, 401, oidc.CodeInvalidClient, "wrong client secret"},
 		{"no-client-id", func(h *hub, pub, _ deviceLogin) url.Values {
 			return url.Values{"device_code": {pub.DeviceCode}}
-		}, nil, 400, oidc.ErrInvalidRequest, "client_id is missing"},
+		}, nil, 400, oidc.CodeInvalidRequest, "client_id is missing"},
 		{"no-device-code", func(h *hub, _, _ deviceLogin) url.Values {
 			return url.Values{"client_id": {h.pub.ClientID}}
-		}, nil, 400, oidc.ErrInvalidRequest, "device_code is missing"},
+		}, nil, 400, oidc.CodeInvalidRequest, "device_code is missing"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

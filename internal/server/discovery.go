@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/oidc"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) Discovery() oidc.Discovery {
 		CodeChallengeMethodsSupported:     []string{oidc.PKCEMethodS256},
 		TokenEndpointAuthMethodsSupported: []string{oidc.AuthClientSecretBasic, oidc.AuthClientSecretPost, oidc.AuthNone},
 		ScopesSupported:                   oidc.ScopeNames(),
-		ClaimsSupported:                   oidc.ClaimsSupported,
+		ClaimsSupported:                   protocol.ClaimsSupported(),
 		PromptValuesSupported:             []string{"none", "login", "consent"},
 	}
 }

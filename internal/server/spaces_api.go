@@ -138,7 +138,7 @@ func (s *Server) spaceCaller(r *http.Request) (spaces.Space, store.User, *oidc.E
 		return spaces.Space{}, u, e
 	}
 	if t.Role != store.RoleWrite {
-		return spaces.Space{}, u, oidc.NewError(oidc.ErrInsufficientScope, "this token is read-only; managing a Space needs a write token (hubid token create --role write)")
+		return spaces.Space{}, u, oidc.NewError(oidc.CodeInsufficientScope, "this token is read-only; managing a Space needs a write token (hubid token create --role write)")
 	}
 	sp := spaces.Space{Owner: owner, Name: name}
 	if strings.EqualFold(owner, u.Username) {
@@ -147,7 +147,7 @@ func (s *Server) spaceCaller(r *http.Request) (spaces.Space, store.User, *oidc.E
 	}
 	org, err := s.store.OrgByName(r.Context(), owner)
 	if errors.Is(err, store.ErrNotFound) {
-		return sp, u, oidc.NewError(oidc.ErrAccessDenied, fmt.Sprintf("@%s may not manage Spaces of %q: it is neither you nor an org you administer", u.Username, owner))
+		return sp, u, oidc.NewError(oidc.CodeAccessDenied, fmt.Sprintf("@%s may not manage Spaces of %q: it is neither you nor an org you administer", u.Username, owner))
 	}
 	if err != nil {
 		return sp, u, oidc.ServerError(err)
@@ -162,7 +162,7 @@ func (s *Server) spaceCaller(r *http.Request) (spaces.Space, store.User, *oidc.E
 			return sp, u, nil
 		}
 	}
-	return sp, u, oidc.NewError(oidc.ErrAccessDenied, fmt.Sprintf("@%s is not an admin of the org %s", u.Username, org.Name))
+	return sp, u, oidc.NewError(oidc.CodeAccessDenied, fmt.Sprintf("@%s is not an admin of the org %s", u.Username, org.Name))
 }
 
 // decodeSyncRequest reads a JSON SpaceSyncRequest, or a raw README

@@ -16,16 +16,16 @@ import (
 func (s *Server) bearer(r *http.Request, kinds ...string) (store.Token, store.User, *oidc.Error) {
 	raw := httpx.BearerToken(r)
 	if raw == "" {
-		return store.Token{}, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "no access token: send Authorization: Bearer <token>")
+		return store.Token{}, store.User{}, oidc.NewError(oidc.CodeInvalidToken, "no access token: send Authorization: Bearer <token>")
 	}
 	if len(raw) > 512 {
-		return store.Token{}, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token is invalid")
+		return store.Token{}, store.User{}, oidc.NewError(oidc.CodeInvalidToken, "the access token is invalid")
 	}
 	// A token's user cannot be missing (deleting a user deletes its
 	// tokens), so one read gets both.
 	t, u, err := s.store.TokenWithUser(r.Context(), store.Hash(raw))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !slices.Contains(kinds, t.Kind)) {
-		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token is invalid")
+		return t, store.User{}, oidc.NewError(oidc.CodeInvalidToken, "the access token is invalid")
 	}
 	if err != nil {
 		return t, store.User{}, oidc.ServerError(err)
@@ -33,9 +33,9 @@ func (s *Server) bearer(r *http.Request, kinds ...string) (store.Token, store.Us
 	now := s.now()
 	switch {
 	case !t.RevokedAt.IsZero():
-		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token was revoked")
+		return t, store.User{}, oidc.NewError(oidc.CodeInvalidToken, "the access token was revoked")
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
-		return t, store.User{}, oidc.NewError(oidc.ErrInvalidToken, "the access token has expired; sign in again")
+		return t, store.User{}, oidc.NewError(oidc.CodeInvalidToken, "the access token has expired; sign in again")
 	}
 	return t, u, nil
 }
