@@ -13,8 +13,7 @@ import (
 
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/apps"
-	"github.com/hubid/hubid/internal/keys"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/spaces"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/internal/store/sqlite"
@@ -52,12 +51,8 @@ func startHub(t *testing.T) *hub {
 		t.Fatal(err)
 	}
 	h := &hub{issuer: "http://" + ln.Addr().String(), db: db}
-	km := keys.New(db, nil)
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	hasher := accounts.NewHasher(0)
-	srv, err := server.New(ctx, server.Config{Issuer: h.issuer, Store: db, Keys: km, Passwords: hasher, FailedLoginDelay: -1})
+	srv, err := provider.New(ctx, provider.Config{Issuer: h.issuer, Store: db, Passwords: hasher, FailedLoginDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package signintest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +15,8 @@ import (
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/apps"
 	"github.com/hubid/hubid/internal/keys"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/keys/keystest"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/internal/store/sqlite"
 	"github.com/hubid/hubid/oidc"
@@ -176,18 +176,21 @@ func NewProvider(t testing.TB, opts ...Option) *Provider {
 		db.Close()
 	})
 
-	p.keys = keys.New(db, o.now, keys.WithLogger(quietLogger))
-	if err := ensureKeys(ctx, db, p.keys); err != nil {
+	if err := keystest.Seed(ctx, db); err != nil {
 		t.Fatalf("signintest: keys: %v", err)
 	}
-	srv, err := server.New(ctx, server.Config{
-		Issuer: p.URL, Store: db, Keys: p.keys, Passwords: hasher, Now: o.now,
+	hub, err := provider.New(ctx, provider.Config{
+		Issuer: p.URL, Store: db, Passwords: hasher, Now: o.now,
 		Logger: quietLogger, FailedLoginDelay: -1,
 	})
 	if err != nil {
 		t.Fatalf("signintest: %v", err)
 	}
-	handler = srv.Handler()
+	if err := keystest.Remember(ctx, db); err != nil {
+		t.Fatalf("signintest: keys: %v", err)
+	}
+	p.keys = hub.Keys
+	handler = hub.Handler()
 	close(ready)
 
 	now := o.now()
@@ -322,7 +325,7 @@ func (p *Provider) Close() {
 	})
 }
 
-var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quietLogger = slog.New(slog.DiscardHandler)
 
 // The password hash and the signing keys are made once per test binary:
 // argon2id and RSA key generation dominate the cost of a provider.
@@ -331,42 +334,11 @@ var (
 	hashOnce sync.Once
 	hashed   string
 	hashErr  error
-
-	sharedKeys struct {
-		sync.Mutex
-		keys []store.SigningKey
-	}
 )
 
 func passwordHash() (string, error) {
 	hashOnce.Do(func() { hashed, hashErr = hasher.Hash(context.Background(), Password) })
 	return hashed, hashErr
-}
-
-// ensureKeys gives db the keys shared by this test binary's providers,
-// generating them the first time.
-func ensureKeys(ctx context.Context, db *sqlite.DB, km *keys.Manager) error {
-	sharedKeys.Lock()
-	defer sharedKeys.Unlock()
-	if sharedKeys.keys != nil {
-		err := db.UpdateKeys(ctx, func([]store.SigningKey) ([]store.SigningKey, error) {
-			return slices.Clone(sharedKeys.keys), nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if err := km.Ensure(ctx); err != nil {
-		return err
-	}
-	if sharedKeys.keys == nil {
-		ks, err := db.Keys(ctx)
-		if err != nil {
-			return err
-		}
-		sharedKeys.keys = ks
-	}
-	return nil
 }
 
 // RevokeTokens revokes every token the test app holds, as a user who

@@ -13,8 +13,7 @@ import (
 	"time"
 
 	"github.com/hubid/hubid/internal/accounts"
-	"github.com/hubid/hubid/internal/keys"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/signintest"
 )
 
@@ -39,14 +38,10 @@ func TestLoginLifetimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := signintest.NewClock(time.Now().Truncate(time.Second)) // one clock for the hub and the CLI
-	km := keys.New(st, clock.Now)
-	if err := km.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var handler http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	srv, err := server.New(ctx, server.Config{Issuer: ts.URL, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Now: clock.Now, FailedLoginDelay: -1})
+	srv, err := provider.New(ctx, provider.Config{Issuer: ts.URL, Store: st, Now: clock.Now, FailedLoginDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

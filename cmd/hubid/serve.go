@@ -13,7 +13,7 @@ import (
 
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/keys"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -146,22 +146,17 @@ const defaultGCInterval = 10 * time.Minute
 // gracefully. Expired codes, tokens and sessions are collected at start
 // and every cfg.GCInterval.
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
-	slog.SetDefault(log)
-	km, err := openKeys(ctx, st, keys.WithCacheTTL(cfg.KeyCacheTTL))
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	log.Info("ID tokens", "rs256_signer", keys.RSABackend)
-	srv, err := server.New(ctx, server.Config{
-		Issuer: issuer, Store: st, Keys: km, Passwords: accounts.NewHasher(0), Logger: log, SpacesDomain: cfg.SpacesDomain,
+	p, err := provider.New(ctx, provider.Config{
+		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
+		Passwords: commandHasher(),
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	log.Info("ID tokens", "rs256_signer", keys.RSABackend)
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           p.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -172,24 +167,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 	gcDone := make(chan struct{})
 	go func() {
 		defer close(gcDone)
-		t := time.NewTicker(cfg.GCInterval)
-		defer t.Stop()
-		for {
-			start := time.Now()
-			if res, err := st.GarbageCollect(ctx, start); err != nil {
-				if ctx.Err() == nil {
-					log.Error("garbage collection", "err", err)
-				}
-			} else if res.Codes+res.Tokens+res.Sessions+res.DeviceCodes > 0 {
-				log.Info("garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions, "device_codes", res.DeviceCodes,
-					"took", time.Since(start).Round(time.Millisecond))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+		p.RunGC(ctx, cfg.GCInterval)
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

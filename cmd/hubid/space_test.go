@@ -99,12 +99,17 @@ func startDev(t *testing.T, data string) string {
 	return ""
 }
 
+// waitHTTP waits until u answers with something other than a 502: space
+// run's proxy answers 502 until the app listens, and the test app writes
+// its environment before it listens.
 func waitHTTP(t *testing.T, u string) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
 		if resp, err := http.Get(u); err == nil {
 			resp.Body.Close()
-			return
+			if resp.StatusCode != http.StatusBadGateway {
+				return
+			}
 		}
 	}
 	t.Fatalf("%s never answered", u)

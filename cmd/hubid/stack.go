@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+
+	"github.com/hubid/hubid/internal/accounts"
 
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/store"
@@ -44,4 +47,14 @@ func openKeys(ctx context.Context, st store.Store, opts ...keys.Option) (*keys.M
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	return m, nil
+}
+
+// commandHasher is the password hasher of serve and dev: after a burst of
+// logins it hands the argon2 memory back to the system at once
+// (debug.FreeOSMemory), which a long-running server wants and a library
+// must not decide for its importers.
+func commandHasher() *accounts.Hasher {
+	h := accounts.NewHasher(0)
+	h.ReleaseMemory = debug.FreeOSMemory
+	return h
 }

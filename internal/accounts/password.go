@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,14 +201,17 @@ type Hasher struct {
 	once sync.Once
 	sem  chan struct{}
 
-	// A hash's memory is garbage once it is done, but the Go runtime
-	// hands freed memory back to the system only slowly, so a burst of
-	// logins would leave the process holding up to max*19 MiB for
-	// minutes. When the last computation in flight ends, the Hasher
-	// returns it at once (a GC, about a millisecond at hubid's heap
-	// size, against tens for the hash), at most once per freeEvery.
-	freeOS   func() // nil: debug.FreeOSMemory; tests replace it
-	lastFree atomic.Int64
+	// ReleaseMemory, when set, is called in its own goroutine when the
+	// last computation in flight ends, at most once per freeEvery. A
+	// hash's memory is garbage once it is done, but the Go runtime hands
+	// freed memory back to the system only slowly, so a burst of logins
+	// would leave the process holding up to max*19 MiB for minutes. The
+	// hubid command sets it to debug.FreeOSMemory (a GC, about a
+	// millisecond at hubid's heap size, against tens for the hash); a
+	// library never touches the process's memory on its own, so nil does
+	// nothing.
+	ReleaseMemory func()
+	lastFree      atomic.Int64
 }
 
 // freeEvery is how often a Hasher may return memory to the system.
@@ -242,18 +244,14 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() {
 	<-h.sem
-	if len(h.sem) > 0 {
+	if h.ReleaseMemory == nil || len(h.sem) > 0 {
 		return
 	}
 	now := time.Now().UnixNano()
 	if last := h.lastFree.Load(); now-last < int64(freeEvery) || !h.lastFree.CompareAndSwap(last, now) {
 		return
 	}
-	if h.freeOS != nil {
-		go h.freeOS()
-	} else {
-		go debug.FreeOSMemory()
-	}
+	go h.ReleaseMemory()
 }
 
 // Hash is HashPassword within the concurrency bound. It returns ctx's error

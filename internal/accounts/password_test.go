@@ -348,7 +348,7 @@ func TestDummyIsCurrentParams(t *testing.T) {
 func TestHasherReturnsMemory(t *testing.T) {
 	h := NewHasher(2)
 	freed := make(chan struct{}, 10)
-	h.freeOS = func() { freed <- struct{}{} }
+	h.ReleaseMemory = func() { freed <- struct{}{} }
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()

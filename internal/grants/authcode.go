@@ -3,7 +3,6 @@ package grants
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
@@ -125,7 +124,7 @@ func (g AuthorizationCode) revokeIssued(ctx context.Context, ac store.AuthCode) 
 		return oidc.ServerError(err)
 	}
 	if n > 0 {
-		slog.WarnContext(ctx, "authorization code replayed; revoked its tokens", "client_id", ac.ClientID, "user_id", ac.UserID, "revoked", n)
+		g.Minter.log().WarnContext(ctx, "authorization code replayed; revoked its tokens", "client_id", ac.ClientID, "user_id", ac.UserID, "revoked", n)
 	}
 	return nil
 }

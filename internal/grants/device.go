@@ -39,7 +39,7 @@ func (h *Handler) ServeDeviceAuthorization(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
-	httpx.WriteJSON(w, http.StatusOK, resp)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
 func (h *Handler) deviceAuthorization(w http.ResponseWriter, r *http.Request) (*oidc.DeviceAuthorizationResponse, *oidc.Error) {

@@ -81,7 +81,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Pragma", "no-cache")
-	httpx.WriteJSON(w, http.StatusOK, resp)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*oidc.TokenResponse, *oidc.Error) {

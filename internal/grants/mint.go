@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -28,6 +29,17 @@ type Minter struct {
 	Signer  Signer
 	Now     func() time.Time
 	Refresh RefreshLifetimes // zero fields take the defaults
+	// Log receives the grants' security events (replayed codes, reused
+	// refresh tokens); nil discards them.
+	Log *slog.Logger
+}
+
+// log returns m.Log, or a logger that discards.
+func (m *Minter) log() *slog.Logger {
+	if m.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return m.Log
 }
 
 // Issued is a minted response and the token rows to store with it.

@@ -3,7 +3,6 @@ package grants
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/hubid/hubid/internal/protocol"
@@ -108,12 +107,12 @@ func (g RefreshToken) reused(ctx context.Context, raw string, old store.Token, n
 		if err == nil {
 			return resp, nil
 		}
-		slog.ErrorContext(ctx, "open the sealed successor of a rotated refresh token", "client_id", old.ClientID, "err", err)
+		g.Minter.log().ErrorContext(ctx, "open the sealed successor of a rotated refresh token", "client_id", old.ClientID, "err", err)
 	}
 	n, err := g.Store.RevokeTokens(ctx, store.TokenFilter{FamilyID: old.FamilyID}, now)
 	if err != nil {
 		return nil, oidc.ServerError(err)
 	}
-	slog.WarnContext(ctx, "rotated refresh token reused after the grace window; revoked its family", "client_id", old.ClientID, "user_id", old.UserID, "revoked", n)
+	g.Minter.log().WarnContext(ctx, "rotated refresh token reused after the grace window; revoked its family", "client_id", old.ClientID, "user_id", old.UserID, "revoked", n)
 	return nil, oidc.InvalidGrant("the refresh token was already used; for safety every token of this sign-in was revoked; sign in again")
 }

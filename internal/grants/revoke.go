@@ -135,5 +135,5 @@ func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 			ans.TokenType = TokenTypeRefresh
 		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, ans)
+	httpx.WriteJSON(w, r, http.StatusOK, ans)
 }

@@ -19,14 +19,40 @@ import (
 	"github.com/hubid/hubid/oidc"
 )
 
+// loggerKey is the context key of the request's logger.
+type loggerKey struct{}
+
+// WithLogger returns h with l in every request's context, where Logger
+// finds it: the server's root handler installs the injected logger so that
+// helpers deep in a request log through it, never through slog.Default.
+func WithLogger(h http.Handler, l *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loggerKey{}, l)))
+	})
+}
+
+// Logger returns the logger WithLogger put in ctx, or one that discards.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
 // MaxFormBytes bounds request bodies of form endpoints.
 const MaxFormBytes = 64 << 10
 
-// WriteJSON writes v as JSON with status, setting every header first.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as JSON with status, setting every header first. A
+// value that cannot be encoded is logged through r's logger and answered
+// with a 500.
+func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		slog.Error("encode JSON response", "err", err)
+		ctx := context.Background()
+		if r != nil {
+			ctx = r.Context()
+		}
+		Logger(ctx).ErrorContext(ctx, "encode JSON response", "err", err)
 		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
 		return
 	}
@@ -54,7 +80,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, e *oidc.Error) {
 	}
 	LogError(r, e)
 	w.Header().Set("Pragma", "no-cache")
-	WriteJSON(w, status, e.Response())
+	WriteJSON(w, r, status, e.Response())
 }
 
 // LogError logs a protocol error at a level that fits its status, with the
@@ -78,7 +104,7 @@ func LogError(r *http.Request, e *oidc.Error) {
 	if r != nil {
 		ctx = r.Context()
 	}
-	slog.Log(ctx, level, "oauth error", attrs...)
+	Logger(ctx).Log(ctx, level, "oauth error", attrs...)
 }
 
 // ParseForm reads an application/x-www-form-urlencoded body of at most

@@ -55,7 +55,7 @@ func WithCacheTTL(d time.Duration) Option {
 
 // WithLogger sets the logger that reports failed reloads (when cached keys
 // are used instead) and ignored keys of unknown algorithms (the default is
-// slog.Default()).
+// discard).
 func WithLogger(l *slog.Logger) Option {
 	return func(m *Manager) {
 		if l != nil {
@@ -102,7 +102,7 @@ func New(st store.Store, now func() time.Time, opts ...Option) *Manager {
 		now:       now,
 		retention: DefaultRetention,
 		ttl:       DefaultCacheTTL,
-		log:       slog.Default(),
+		log:       slog.New(slog.DiscardHandler),
 		generate:  Generate,
 		reloading: make(chan struct{}, 1),
 	}

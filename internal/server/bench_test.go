@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,8 +18,7 @@ import (
 
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/apps"
-	"github.com/hubid/hubid/internal/keys"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/internal/store/sqlite"
 	"github.com/hubid/hubid/oidc"
@@ -47,13 +44,8 @@ func newFlowBench(b *testing.B) *flowBench {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	km := keys.New(db, nil)
-	if err := km.Ensure(ctx); err != nil {
-		b.Fatal(err)
-	}
 	pw := accounts.NewHasher(0)
-	srv, err := server.New(ctx, server.Config{Issuer: benchIssuer, Store: db, Keys: km, Passwords: pw, FailedLoginDelay: -1,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := provider.New(ctx, provider.Config{Issuer: benchIssuer, Store: db, Passwords: pw, FailedLoginDelay: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

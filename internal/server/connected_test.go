@@ -5,9 +5,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/hubid/hubid/internal/store"
 	"strings"
 	"testing"
+
+	"github.com/hubid/hubid/internal/store"
 )
 
 func TestConnectedApplications(t *testing.T) {

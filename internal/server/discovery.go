@@ -39,7 +39,7 @@ func (s *Server) Discovery() oidc.Discovery {
 
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	httpx.WriteJSON(w, http.StatusOK, s.Discovery())
+	httpx.WriteJSON(w, r, http.StatusOK, s.Discovery())
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 )
 
 // TestFailedLoginDelay: every failed login waits FailedLoginDelay (300 ms
@@ -37,7 +37,7 @@ func TestFailedLoginDelay(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			var slept []time.Duration
-			h := newHubWith(t, func(c *server.Config) {
+			h := newHubWith(t, func(c *provider.Config) {
 				c.FailedLoginDelay = tc.delay
 				c.Sleep = func(_ context.Context, d time.Duration) {
 					mu.Lock()

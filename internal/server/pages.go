@@ -5,7 +5,6 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"strconv"
 )
@@ -53,7 +52,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	d.Issuer = s.issuer
 	var buf bytes.Buffer
 	if err := s.pages.t[name].Execute(&buf, d); err != nil {
-		slog.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		s.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hubid/hubid/internal/apps"
 	"github.com/hubid/hubid/internal/grants"
-	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -196,7 +196,7 @@ func TestRefreshRules(t *testing.T) {
 }
 
 func TestRefreshLifetimes(t *testing.T) {
-	h := newHubWith(t, func(c *server.Config) {
+	h := newHubWith(t, func(c *provider.Config) {
 		c.Refresh = grants.RefreshLifetimes{Absolute: 10 * time.Hour, Idle: 4 * time.Hour, Grace: time.Second}
 	})
 	// The configured windows are floors raised for long-lived access
@@ -218,7 +218,7 @@ func TestRefreshLifetimes(t *testing.T) {
 	}
 
 	// Idle: unused for longer than 4 h.
-	h2 := newHubWith(t, func(c *server.Config) { c.Refresh = grants.RefreshLifetimes{Idle: 4 * time.Hour} })
+	h2 := newHubWith(t, func(c *provider.Config) { c.Refresh = grants.RefreshLifetimes{Idle: 4 * time.Hour} })
 	h2.setTokenTTL(h2.conf.ClientID, time.Hour)
 	rt2 := h2.loginTokens(t, "openid")["refresh_token"].(string)
 	h2.clock.Advance(4*time.Hour + time.Second)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +33,8 @@ type Passwords interface {
 	VerifyDummy(ctx context.Context, pw string) error
 }
 
-// Config is what the server needs. Issuer, Store, Keys and Passwords are
-// required.
+// Config is what the server needs. Everything but Logger, Now, SpacesDomain,
+// FailedLoginDelay and Sleep is required. internal/provider builds it.
 type Config struct {
 	// Issuer is the public URL of the provider, without trailing slash.
 	// It is never derived from request headers.
@@ -49,15 +48,20 @@ type Config struct {
 	// SpacesDomain is the domain Space hosts live under by default:
 	// {owner}-{name}.{SpacesDomain}. Default "localhost".
 	SpacesDomain string
-	// Refresh sets refresh-token lifetimes; zero fields take the defaults
-	// (30 days absolute, 14 days idle, 10 s grace).
-	Refresh grants.RefreshLifetimes
 	// FailedLoginDelay is added to every failed login (default 300 ms);
 	// negative disables it (tests).
 	FailedLoginDelay time.Duration
 	// Sleep waits d or until ctx is done; it applies FailedLoginDelay.
 	// Default: a timer. Tests replace it to see the delay without waiting.
 	Sleep func(ctx context.Context, d time.Duration)
+	// MACKey binds forms and proofs to a session (CSRF tokens, consent and
+	// logout forms, re-authentication proofs).
+	MACKey []byte
+	// Codes seals the authorization codes the authorize endpoint issues.
+	Codes *grants.Codes
+	// Token is the token endpoint, which also serves device authorization,
+	// revocation and introspection.
+	Token *grants.Handler
 }
 
 // Server is the HTTP side of the provider.
@@ -82,7 +86,7 @@ type Server struct {
 }
 
 // New checks cfg and builds the server.
-func New(ctx context.Context, cfg Config) (*Server, error) {
+func New(cfg Config) (*Server, error) {
 	var problems []string
 	iss, err := url.Parse(cfg.Issuer)
 	switch {
@@ -104,6 +108,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Passwords == nil {
 		problems = append(problems, "no password checker")
 	}
+	if len(cfg.MACKey) < 32 {
+		problems = append(problems, "no MAC key of at least 32 bytes")
+	}
+	if cfg.Codes == nil {
+		problems = append(problems, "no authorization-code sealer")
+	}
+	if cfg.Token == nil {
+		problems = append(problems, "no token endpoint")
+	}
 	if len(problems) > 0 {
 		return nil, errors.New("server configuration: " + strings.Join(problems, "; "))
 	}
@@ -118,13 +131,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		sleep:        cfg.Sleep,
 		secure:       iss.Scheme == "https",
 		spacesDomain: cfg.SpacesDomain,
+		csrfKey:      cfg.MACKey,
+		codes:        cfg.Codes,
+		token:        cfg.Token,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
 	}
 	s.issuerU, _ = url.Parse(s.issuer)
 	if s.log == nil {
-		s.log = slog.Default()
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -135,26 +151,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.sleep == nil {
 		s.sleep = sleepCtx
 	}
-	s.csrfKey, err = cfg.Store.Secret(ctx, "csrf-key", randomKey(32))
-	if err != nil {
-		return nil, fmt.Errorf("load CSRF key: %w", err)
-	}
-	codeKey, err := cfg.Store.Secret(ctx, "code-key", randomKey(grants.CodeKeySize))
-	if err != nil {
-		return nil, fmt.Errorf("load the authorization-code key: %w", err)
-	}
-	if s.codes, err = grants.NewCodes(codeKey); err != nil {
-		return nil, err
-	}
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
-	minter := &grants.Minter{Issuer: s.issuer, Signer: s.keys, Now: s.now, Refresh: cfg.Refresh}
-	s.token = grants.NewHandler(s.store, s.issuer, s.now,
-		grants.AuthorizationCode{Store: s.store, Minter: minter, Codes: s.codes},
-		grants.RefreshToken{Store: s.store, Minter: minter},
-		grants.DeviceCode{Store: s.store, Minter: minter},
-	)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -164,12 +163,3 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Issuer returns the issuer URL.
 func (s *Server) Issuer() string { return s.issuer }
-
-// randomKey returns a generator of n random bytes, for store.Secret.
-func randomKey(n int) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		b := make([]byte, n)
-		_, err := rand.Read(b)
-		return b, err
-	}
-}

@@ -100,7 +100,7 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		sp.Hosts = req.DevHosts // the local run's app is served there
 	}
 	s.log.InfoContext(r.Context(), "space synced", "space", sp.ID(), "user_id", user.ID, "created", res.Created, "changed", res.Changed, "disabled", res.Disabled)
-	httpx.WriteJSON(w, http.StatusOK, SpaceSyncResponse{
+	httpx.WriteJSON(w, r, http.StatusOK, SpaceSyncResponse{
 		SpaceID: sp.ID(), HFOAuth: md.HFOAuth, ClientID: res.App.ClientID,
 		Created: res.Created, Changed: res.Changed, Disabled: res.Disabled,
 		ClientSecretIncluded: res.Secret != "",
@@ -123,7 +123,7 @@ func (s *Server) serveSpaceDelete(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"space_id": sp.ID(), "deleted": true})
+	httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"space_id": sp.ID(), "deleted": true})
 }
 
 // spaceCaller authenticates the caller and checks they may manage the

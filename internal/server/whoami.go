@@ -94,5 +94,5 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 			resp.Auth.ExpiresAt = t.ExpiresAt.UTC().Format(time.RFC3339)
 		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, resp)
+	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }

@@ -1,0 +1,155 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hubid/hubid/internal/accounts"
+	"github.com/hubid/hubid/internal/grants"
+	"github.com/hubid/hubid/internal/keys"
+	"github.com/hubid/hubid/internal/server"
+	"github.com/hubid/hubid/internal/store"
+)
+
+// Config is what the provider needs. Issuer and Store are required; every
+// other field has a working default.
+type Config struct {
+	// Issuer is the public URL of the provider, an origin without path.
+	Issuer string
+	Store  store.Store
+	// Logger receives every log line of the stack; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// SpacesDomain: Spaces are served at {owner}-{name}.{SpacesDomain}
+	// (default "localhost").
+	SpacesDomain string
+	// Refresh sets refresh-token lifetimes; zero fields take the defaults.
+	Refresh grants.RefreshLifetimes
+	// KeyCacheTTL is how long signing keys are cached before they are
+	// reloaded from the store (keys.DefaultCacheTTL when zero).
+	KeyCacheTTL time.Duration
+	// Passwords checks passwords; an accounts.Hasher with the default
+	// concurrency bound when nil.
+	Passwords server.Passwords
+	// FailedLoginDelay is added to every failed login (default 300 ms);
+	// negative disables it.
+	FailedLoginDelay time.Duration
+	// Sleep applies FailedLoginDelay (default: a timer); tests replace it.
+	Sleep func(ctx context.Context, d time.Duration)
+}
+
+// Provider is a built provider stack.
+type Provider struct {
+	Store store.Store
+	// Keys signs ID tokens and publishes the JWKS.
+	Keys *keys.Manager
+	// Passwords is the password checker the login page uses.
+	Passwords server.Passwords
+	// Server is the HTTP layer; Handler returns its root handler.
+	Server *server.Server
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New builds the provider: it loads (or creates) the store's secrets and
+// signing keys, then the token endpoint and the HTTP server.
+func New(ctx context.Context, cfg Config) (*Provider, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("provider: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Passwords == nil {
+		cfg.Passwords = accounts.NewHasher(0)
+	}
+	km := keys.New(cfg.Store, cfg.Now, keys.WithCacheTTL(cfg.KeyCacheTTL), keys.WithLogger(cfg.Logger))
+	if err := km.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	macKey, err := cfg.Store.Secret(ctx, "csrf-key", randomKey(32))
+	if err != nil {
+		return nil, fmt.Errorf("load the CSRF key: %w", err)
+	}
+	codeKey, err := cfg.Store.Secret(ctx, "code-key", randomKey(grants.CodeKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("load the authorization-code key: %w", err)
+	}
+	codes, err := grants.NewCodes(codeKey)
+	if err != nil {
+		return nil, err
+	}
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	minter := &grants.Minter{Issuer: issuer, Signer: km, Now: cfg.Now, Refresh: cfg.Refresh, Log: cfg.Logger}
+	token := grants.NewHandler(cfg.Store, issuer, cfg.Now,
+		grants.AuthorizationCode{Store: cfg.Store, Minter: minter, Codes: codes},
+		grants.RefreshToken{Store: cfg.Store, Minter: minter},
+		grants.DeviceCode{Store: cfg.Store, Minter: minter},
+	)
+	srv, err := server.New(server.Config{
+		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
+		SpacesDomain: cfg.SpacesDomain, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
+		MACKey: macKey, Codes: codes, Token: token,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Provider{Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Server: srv, log: cfg.Logger, now: cfg.Now}, nil
+}
+
+// Handler returns the provider's root HTTP handler.
+func (p *Provider) Handler() http.Handler { return p.Server.Handler() }
+
+// Issuer returns the issuer URL, without trailing slash.
+func (p *Provider) Issuer() string { return p.Server.Issuer() }
+
+// CollectGarbage deletes expired codes, tokens, sessions and device codes
+// once, logging what it removed.
+func (p *Provider) CollectGarbage(ctx context.Context) error {
+	began := time.Now()
+	res, err := p.Store.GarbageCollect(ctx, p.now())
+	if err != nil {
+		return err
+	}
+	if res.Codes+res.Tokens+res.Sessions+res.DeviceCodes > 0 {
+		p.log.InfoContext(ctx, "garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions,
+			"device_codes", res.DeviceCodes, "took", time.Since(began).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// RunGC collects garbage now and then every interval until ctx is done.
+// Errors are logged; a failed run is retried at the next tick.
+func (p *Provider) RunGC(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := p.CollectGarbage(ctx); err != nil && ctx.Err() == nil {
+			p.log.ErrorContext(ctx, "garbage collection", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// randomKey returns a generator of n random bytes, for store.Secret.
+func randomKey(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b := make([]byte, n)
+		_, err := rand.Read(b)
+		return b, err
+	}
+}

@@ -1,0 +1,117 @@
+package provider_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubid/hubid/internal/keys/keystest"
+	"github.com/hubid/hubid/internal/provider"
+	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/internal/store/sqlite"
+)
+
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hubid.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := keystest.Seed(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	ctx := context.Background()
+	if _, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test"}); err == nil || !strings.Contains(err.Error(), "no store") {
+		t.Errorf("New without a store: %v, want an error naming the store", err)
+	}
+	_, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test/path", Store: openDB(t)})
+	if err == nil || !strings.Contains(err.Error(), "has a path") {
+		t.Errorf("New with an issuer that has a path: %v, want the server's explanation", err)
+	}
+}
+
+// TestNewServes: the stack New builds answers discovery with the issuer,
+// publishes the keys it ensured, and keeps its secrets in the store, so a
+// second provider on the same store (a restart, or a replica) shares them.
+func TestNewServes(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	p, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test/", Store: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keystest.Remember(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if p.Issuer() != "http://hub.test" {
+		t.Errorf("Issuer() = %q, want it without the trailing slash", p.Issuer())
+	}
+	rec := httptest.NewRecorder()
+	p.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/openid-configuration", nil))
+	var disc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &disc) != nil || disc.Issuer != "http://hub.test" {
+		t.Fatalf("discovery: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	p.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/oauth/jwks", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"RS256"`) || !strings.Contains(rec.Body.String(), `"ES256"`) {
+		t.Errorf("JWKS: %d %s", rec.Code, rec.Body)
+	}
+	key1, err := db.Secret(ctx, "code-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test", Store: db}); err != nil {
+		t.Fatal(err)
+	}
+	key2, err := db.Secret(ctx, "code-key", nil)
+	if err != nil || !bytes.Equal(key1, key2) {
+		t.Errorf("a second provider on the same store changed the code key (err %v)", err)
+	}
+}
+
+// TestCollectGarbage: expired rows are deleted and the run is logged
+// through the injected logger.
+func TestCollectGarbage(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	var logs bytes.Buffer
+	now := time.Now()
+	p, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test", Store: db,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := store.User{ID: "u1", Username: "alice", CreatedAt: now}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	_, digest := store.NewSecret("")
+	if err := db.CreateSession(ctx, store.Session{Hash: digest, UserID: u.ID, CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CollectGarbage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Session(ctx, digest); err != store.ErrNotFound {
+		t.Errorf("expired session after GC: %v, want ErrNotFound", err)
+	}
+	if !strings.Contains(logs.String(), "garbage collected") || !strings.Contains(logs.String(), "sessions=1") {
+		t.Errorf("GC log: %q", logs.String())
+	}
+}
