@@ -24,18 +24,26 @@ type AuthorizationCode struct {
 // Type implements Grant.
 func (AuthorizationCode) Type() string { return oidc.GrantAuthorizationCode }
 
+// authCodePolicy: code and redirect_uri are required; the client
+// authenticates, or proves itself with the code's PKCE binding.
+var authCodePolicy = Policy{
+	Required: []Param{
+		{"code", "code is missing; send the code from the authorization response"},
+		{"redirect_uri", "redirect_uri is missing; send the same redirect_uri as in the authorization request"},
+	},
+	Client:          ClientOrPKCE,
+	NoClient:        oidc.InvalidClient("client authentication is required: send Authorization: Basic base64(client_id:client_secret), or use PKCE"),
+	Unauthenticated: oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body), or use PKCE"),
+	Scope:           ScopeFromGrant,
+}
+
+// Policy implements Grant.
+func (AuthorizationCode) Policy() Policy { return authCodePolicy }
+
 // Exchange implements Grant.
 func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error) {
-	code := req.Form.Get("code")
-	if code == "" {
-		return nil, oidc.InvalidRequest("code is missing; send the code from the authorization response")
-	}
-	redirectURI := req.Form.Get("redirect_uri")
-	if redirectURI == "" {
-		return nil, oidc.InvalidRequest("redirect_uri is missing; send the same redirect_uri as in the authorization request")
-	}
-	verifier := req.Form.Get("code_verifier")
-	ac, err := g.Codes.Open(code)
+	redirectURI, verifier := req.RedirectURI, req.CodeVerifier
+	ac, err := g.Codes.Open(req.Code)
 	if err != nil {
 		return nil, oidc.InvalidGrant("the code is invalid or has expired; start the login again")
 	}
@@ -65,11 +73,8 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 	if app.Disabled {
 		return nil, oidc.InvalidClient("this client is disabled")
 	}
-	if !req.Authenticated && !app.Public && ac.CodeChallenge == "" {
-		if req.ClientID == "" {
-			return nil, oidc.InvalidClient("client authentication is required: send Authorization: Basic base64(client_id:client_secret), or use PKCE")
-		}
-		return nil, oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body), or use PKCE")
+	if oerr := req.RequireClient(authCodePolicy, ac.CodeChallenge != ""); oerr != nil {
+		return nil, oerr
 	}
 	switch {
 	case ac.CodeChallenge != "" && verifier == "":

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -42,29 +41,21 @@ func (h *Handler) ServeDeviceAuthorization(w http.ResponseWriter, r *http.Reques
 	httpx.WriteJSON(w, r, http.StatusOK, resp)
 }
 
+// deviceAuthorizationPolicy: the app names itself (an app with a secret
+// authenticates) and may ask for scopes within its own.
+var deviceAuthorizationPolicy = Policy{
+	Client:          ClientIdentified,
+	NoClient:        oidc.InvalidClient("client_id is missing: send the app's client_id (and, for an app with a secret, authenticate with Basic)"),
+	Unauthenticated: oidc.InvalidClient("this app has a client secret: authenticate with Authorization: Basic base64(client_id:client_secret)"),
+	Scope:           ScopeRequested,
+}
+
 func (h *Handler) deviceAuthorization(w http.ResponseWriter, r *http.Request) (*oidc.DeviceAuthorizationResponse, *oidc.Error) {
-	req, e := h.clientRequest(w, r)
+	req, e := h.endpointRequest(w, r, deviceAuthorizationPolicy)
 	if e != nil {
 		return nil, e
 	}
-	if req.ClientID == "" {
-		return nil, oidc.InvalidClient("client_id is missing: send the app's client_id (and, for an app with a secret, authenticate with Basic)")
-	}
-	app := req.Client
-	if !req.Authenticated && !app.Public {
-		return nil, oidc.InvalidClient("this app has a client secret: authenticate with Authorization: Basic base64(client_id:client_secret)")
-	}
-	granted := protocol.NormalizeScopes(app.Scopes)
-	if s := strings.TrimSpace(req.Form.Get("scope")); s != "" {
-		asked, perr := protocol.ParseScope(s)
-		if perr != nil {
-			// huggingface.co answers an unknown scope with invalid_request.
-			return nil, oidc.InvalidRequest(perr.Description)
-		}
-		if granted, perr = protocol.GrantScopes(asked, app.Scopes); perr != nil {
-			return nil, perr
-		}
-	}
+	app, granted := req.Client, req.Scopes
 	now := h.now()
 	for range userCodeAttempts {
 		deviceCode, digest := store.NewSecret("")
@@ -123,20 +114,22 @@ func (DeviceCode) Type() string { return oidc.GrantDeviceCode }
 // errNotPending stops a poll's update when the code was decided meanwhile.
 var errNotPending = errors.New("device code no longer pending")
 
+// Policy implements Grant: the device names its client, an app with a
+// secret authenticates; the scopes are those the user approved.
+func (DeviceCode) Policy() Policy {
+	return Policy{
+		Required:        []Param{{"device_code", "device_code is missing; send the device_code from the device authorization response"}},
+		Client:          ClientIdentified,
+		NoClient:        oidc.InvalidRequest("client_id is missing: a device token request names its client (and an app with a secret authenticates)"),
+		Unauthenticated: oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body)"),
+		Scope:           ScopeFromGrant,
+	}
+}
+
 // Exchange implements Grant. A pending poll records its time and, for
 // slow_down, the longer interval: the one change it makes on an error.
 func (g DeviceCode) Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error) {
-	raw := req.Form.Get("device_code")
-	if raw == "" {
-		return nil, oidc.InvalidRequest("device_code is missing; send the device_code from the device authorization response")
-	}
-	if req.ClientID == "" {
-		return nil, oidc.InvalidRequest("client_id is missing: a device token request names its client (and an app with a secret authenticates)")
-	}
-	if !req.Authenticated && !req.Client.Public {
-		return nil, oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body)")
-	}
-	hash := store.Hash(raw)
+	hash := store.Hash(req.DeviceCode)
 	now := g.Minter.Now()
 	d, err := g.Store.DeviceCode(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {

@@ -1,9 +1,13 @@
 // Package grants is the token endpoint. Handler owns the phases every grant
 // shares, so no grant can forget one: parse the form once (single-valued,
-// bounded), authenticate the client (client_secret_basic,
-// client_secret_post, or none), dispatch on grant_type, and write the JSON
-// answer with Cache-Control: no-store. A Grant fills in only what is unique
-// to it and returns an *oidc.Error instead of writing.
+// bounded) into a typed Request, authenticate the client
+// (client_secret_basic, client_secret_post, or none), enforce the grant's
+// declared Policy (required parameters, which clients may use it, what a
+// scope parameter means), dispatch on grant_type, and write the JSON answer
+// with Cache-Control: no-store. A Grant fills in only what is unique to it
+// and returns an *oidc.Error instead of writing. Device authorization,
+// revocation and introspection declare a Policy too and share the same
+// phases.
 //
 // The package mints tokens through Minter, which is also what other grants
 // (refresh, device) will use, so that every token is made the same way:

@@ -15,15 +15,33 @@ import (
 	"github.com/hubid/hubid/oidc"
 )
 
-// Request is a token request parsed once; grants never read the raw form.
+// Request is a token-endpoint request parsed once: grants read its fields,
+// never the raw form.
 type Request struct {
 	GrantType string
-	Form      url.Values
+	// Parameters of the grants (RFC 6749 §4.1.3, §6, RFC 8628 §3.4) and of
+	// revocation and introspection (RFC 7009 §2.1, RFC 7662 §2.1); "" when
+	// absent.
+	Code          string
+	RedirectURI   string
+	CodeVerifier  string
+	RefreshToken  string
+	DeviceCode    string
+	Token         string
+	TokenTypeHint string
+	// Scope is the scope parameter as sent; Scopes is what the policy made
+	// of it (ScopeNarrows: the names asked for, nil without a scope
+	// parameter; ScopeRequested: the scopes granted).
+	Scope  string
+	Scopes []string
 	// ClientID is the client the request names (Basic user or client_id
 	// form field); "" when it names none, as huggingface.js's requests do.
 	ClientID string
 	// Client is the named client, loaded; nil when ClientID is "".
 	Client *store.App
+	// form is the raw form, read only by Policy.check for the required
+	// parameters.
+	form url.Values
 	// Authenticated is true when the client proved its secret.
 	Authenticated bool
 	// AuthMethod is how the client authenticated: client_secret_basic,
@@ -35,9 +53,12 @@ type Request struct {
 type Grant interface {
 	// Type is the grant_type value it handles.
 	Type() string
-	// Exchange validates the grant and issues tokens. It is called after
-	// the client was authenticated if it sent credentials; a grant that
-	// needs an authenticated client checks req.Authenticated itself.
+	// Policy declares the grant's required parameters, client
+	// authentication and scope rule; the Handler enforces it before
+	// Exchange.
+	Policy() Policy
+	// Exchange validates the grant and issues tokens. It is called once
+	// the request passed the grant's Policy.
 	// Exchange must not change the store when it returns an error, except
 	// to revoke what a replayed grant issued, or to record a device poll
 	// (its time and a slowed-down interval, RFC 8628 §3.5).
@@ -100,20 +121,38 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*oidc.TokenResp
 	if !ok {
 		return nil, oidc.NewError(oidc.CodeUnsupportedGrantType, fmt.Sprintf("grant_type %q is not supported; supported: %s", truncate(gt, 80), strings.Join(h.GrantTypes(), ", ")))
 	}
-	req := &Request{GrantType: gt, Form: form}
-	if err := h.authenticate(r, req); err != nil {
+	req, err := h.request(r, form, g.Policy())
+	if err != nil {
 		return nil, err
 	}
 	return g.Exchange(r.Context(), req)
+}
+
+// request builds the typed request from form, authenticates the client and
+// enforces p.
+func (h *Handler) request(r *http.Request, form url.Values, p Policy) (*Request, *oidc.Error) {
+	req := &Request{
+		GrantType: form.Get("grant_type"), Code: form.Get("code"), RedirectURI: form.Get("redirect_uri"),
+		CodeVerifier: form.Get("code_verifier"), RefreshToken: form.Get("refresh_token"),
+		DeviceCode: form.Get("device_code"), Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint"),
+		Scope: form.Get("scope"), form: form,
+	}
+	if err := h.authenticate(r, form, req); err != nil {
+		return nil, err
+	}
+	if err := p.check(req); err != nil {
+		return nil, err
+	}
+	return req, nil
 }
 
 // authenticate reads client credentials (RFC 6749 §2.3.1): HTTP Basic, or
 // client_id and client_secret in the body, never both. It loads the named
 // client and checks its secret in constant time. A request that names no
 // client passes through with req.Client nil; the grant decides.
-func (h *Handler) authenticate(r *http.Request, req *Request) *oidc.Error {
+func (h *Handler) authenticate(r *http.Request, form url.Values, req *Request) *oidc.Error {
 	basicID, basicSecret, hasBasic := r.BasicAuth()
-	formID, formSecret := req.Form.Get("client_id"), req.Form.Get("client_secret")
+	formID, formSecret := form.Get("client_id"), form.Get("client_secret")
 	if hasBasic {
 		// RFC 6749 §2.3.1: Basic credentials are form-encoded first.
 		var e1, e2 error
@@ -122,7 +161,7 @@ func (h *Handler) authenticate(r *http.Request, req *Request) *oidc.Error {
 		if e1 != nil || e2 != nil {
 			return oidc.InvalidClient("the Basic credentials are not form-encoded correctly")
 		}
-		if req.Form.Has("client_secret") {
+		if form.Has("client_secret") {
 			return oidc.InvalidRequest("the client authenticated twice (Basic and client_secret in the body); use one method")
 		}
 		if formID != "" && formID != basicID {
@@ -135,7 +174,7 @@ func (h *Handler) authenticate(r *http.Request, req *Request) *oidc.Error {
 		}
 		req.ClientID = formID
 		req.AuthMethod = oidc.AuthNone
-		if formSecret != "" || req.Form.Has("client_secret") {
+		if formSecret != "" || form.Has("client_secret") {
 			req.AuthMethod = oidc.AuthClientSecretPost
 		}
 		if req.ClientID == "" && req.AuthMethod == oidc.AuthClientSecretPost {

@@ -23,18 +23,21 @@ type RefreshToken struct {
 // Type implements Grant.
 func (RefreshToken) Type() string { return oidc.GrantRefreshToken }
 
+// Policy implements Grant: a refresh names its client, a confidential one
+// authenticates, and a scope parameter may narrow what was granted.
+func (RefreshToken) Policy() Policy {
+	return Policy{
+		Required:        []Param{{"refresh_token", "refresh_token is missing"}},
+		Client:          ClientIdentified,
+		NoClient:        oidc.InvalidRequest("client_id is missing: a refresh names its client (and confidential clients authenticate)"),
+		Unauthenticated: oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body)"),
+		Scope:           ScopeNarrows,
+	}
+}
+
 // Exchange implements Grant.
 func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenResponse, *oidc.Error) {
-	raw := req.Form.Get("refresh_token")
-	if raw == "" {
-		return nil, oidc.InvalidRequest("refresh_token is missing")
-	}
-	if req.ClientID == "" {
-		return nil, oidc.InvalidRequest("client_id is missing: a refresh names its client (and confidential clients authenticate)")
-	}
-	if !req.Authenticated && !req.Client.Public {
-		return nil, oidc.InvalidClient("client authentication is required for this client: send its client_secret (Basic or in the body)")
-	}
+	raw := req.RefreshToken
 	hash := store.Hash(raw)
 	old, err := g.Store.Token(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (old.Kind != store.KindRefresh || old.ClientID != req.ClientID)) {
@@ -59,12 +62,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenRe
 		return nil, oidc.InvalidGrant("the refresh token has expired; sign in again")
 	}
 	scopes := old.Scopes
-	if s := req.Form.Get("scope"); s != "" {
-		asked, perr := protocol.ParseScope(s)
-		if perr != nil {
-			return nil, perr
-		}
-		if scopes, perr = protocol.NarrowScopes(asked, old.Scopes); perr != nil {
+	if req.Scopes != nil {
+		var perr *oidc.Error
+		if scopes, perr = protocol.NarrowScopes(req.Scopes, old.Scopes); perr != nil {
 			return nil, perr
 		}
 	}

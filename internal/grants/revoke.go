@@ -10,9 +10,10 @@ import (
 	"github.com/hubid/hubid/oidc"
 )
 
-// clientRequest runs the phases the token, revocation and introspection
-// endpoints share: form parsing and client authentication.
-func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (*Request, *oidc.Error) {
+// endpointRequest runs the phases the device authorization, revocation and
+// introspection endpoints share with the token endpoint: form parsing,
+// client authentication, and the endpoint's policy.
+func (h *Handler) endpointRequest(w http.ResponseWriter, r *http.Request, p Policy) (*Request, *oidc.Error) {
 	if r.URL.RawQuery != "" {
 		return nil, oidc.InvalidRequest("parameters go in the form body, not the URL")
 	}
@@ -20,11 +21,23 @@ func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (*Reques
 	if err != nil {
 		return nil, err
 	}
-	req := &Request{Form: form}
-	if err := h.authenticate(r, req); err != nil {
-		return nil, err
-	}
-	return req, nil
+	return h.request(r, form, p)
+}
+
+// revokePolicy: confidential clients authenticate, public clients send
+// client_id (RFC 7009 §2.1).
+var revokePolicy = Policy{
+	Client:          ClientIdentified,
+	NoClient:        oidc.InvalidClient("client authentication is required: Basic, client_secret in the body, or client_id for a public client"),
+	Unauthenticated: oidc.InvalidClient("client authentication is required for this client"),
+}
+
+// introspectPolicy: resource servers authenticate as confidential clients
+// (RFC 7662 §2.1).
+var introspectPolicy = Policy{
+	Client:          ClientConfidential,
+	NoClient:        oidc.InvalidClient("introspection needs an authenticated confidential client (Basic or client_secret in the body)"),
+	Unauthenticated: oidc.InvalidClient("introspection needs an authenticated confidential client (Basic or client_secret in the body)"),
 }
 
 // ServeRevoke is POST /oauth/revoke (RFC 7009). Confidential clients
@@ -33,23 +46,17 @@ func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (*Reques
 // Unknown tokens, and tokens of another client, get 200 and change
 // nothing, so the endpoint tells no one whether a token exists.
 func (h *Handler) ServeRevoke(w http.ResponseWriter, r *http.Request) {
-	req, e := h.clientRequest(w, r)
-	if e == nil && req.ClientID == "" {
-		e = oidc.InvalidClient("client authentication is required: Basic, client_secret in the body, or client_id for a public client")
-	}
-	if e == nil && !req.Authenticated && !req.Client.Public {
-		e = oidc.InvalidClient("client authentication is required for this client")
-	}
+	req, e := h.endpointRequest(w, r, revokePolicy)
 	if e != nil {
 		httpx.WriteError(w, r, e)
 		return
 	}
-	raw := req.Form.Get("token")
+	raw := req.Token
 	if raw == "" {
 		httpx.WriteError(w, r, oidc.InvalidRequest("token is missing"))
 		return
 	}
-	if hint := req.Form.Get("token_type_hint"); hint != "" && hint != "access_token" && hint != "refresh_token" {
+	if hint := req.TokenTypeHint; hint != "" && hint != "access_token" && hint != "refresh_token" {
 		httpx.WriteError(w, r, oidc.NewError("unsupported_token_type", "token_type_hint must be access_token or refresh_token"))
 		return
 	}
@@ -100,15 +107,12 @@ type Introspection struct {
 // lowercase as HF does), a refresh token "refresh_token", which no
 // resource server may accept as a bearer credential.
 func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
-	req, e := h.clientRequest(w, r)
-	if e == nil && !req.Authenticated {
-		e = oidc.InvalidClient("introspection needs an authenticated confidential client (Basic or client_secret in the body)")
-	}
+	req, e := h.endpointRequest(w, r, introspectPolicy)
 	if e != nil {
 		httpx.WriteError(w, r, e)
 		return
 	}
-	raw := req.Form.Get("token")
+	raw := req.Token
 	if raw == "" {
 		httpx.WriteError(w, r, oidc.InvalidRequest("token is missing"))
 		return
