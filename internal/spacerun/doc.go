@@ -20,5 +20,6 @@
 // browsers may see; the static server refuses any that look secret.
 //
 // internal/server must never import it, directly or not, so the provider
-// binary's server links no process control, CA or proxy code.
+// binary's server links no process control, CA or proxy code;
+// TestServerDoesNotImportSpaceRunner in internal/server fails when it does.
 package spacerun
