@@ -4,7 +4,8 @@
 // DefaultHost, ValidateHosts, IsDevHost), syncs the Space's OAuth app
 // with that configuration idempotently (Sync, Delete), and builds the
 // environment a Space process gets (BuildEnv: SPACE_*, OAUTH_*,
-// OPENID_PROVIDER_URL).
+// OPENID_PROVIDER_URL) and the answer to a sync (NewSyncResponse), the
+// same for the hub's API and for a local hubid space sync.
 //
 // It takes the clock and the store from its callers. Parsing and validation
 // read no files and touch no store: a README's problems are reported with
