@@ -139,12 +139,13 @@ func (e linesError) Lines() []string { return e }
 
 // syncOutcome is the result of a sync, local or remote.
 type syncOutcome struct {
-	server.SpaceSyncResponse
+	spaces.SyncResponse
 	issuer string
 }
 
 // syncSpace syncs the Space in dir. Local and remote syncs end in the same
-// spaces.Sync: locally it is called here, remotely by the hub's API.
+// spaces.Sync and spaces.NewSyncResponse: locally they are called here,
+// remotely by the hub's API.
 // devHosts are the hosts of a local run (see spaces.SyncOptions.DevHosts):
 // added to the app's accepted hosts, never replacing the Space's own.
 func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, devHosts []string) (syncOutcome, error) {
@@ -185,19 +186,13 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 	if u, err := st.UserByName(ctx, owner); err == nil {
 		creator, sp.Owner = u.ID, u.Username
 	}
-	res, err := spaces.Sync(ctx, st, sp, md, spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts}, time.Now())
+	opt := spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts}
+	res, err := spaces.Sync(ctx, st, sp, md, opt, time.Now())
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	if len(devHosts) > 0 {
-		sp.Hosts = devHosts // the local run's app is served there
-	}
 	issuer := strings.TrimSuffix(t.issuer, "/")
-	return syncOutcome{issuer: issuer, SpaceSyncResponse: server.SpaceSyncResponse{
-		SpaceID: sp.ID(), HFOAuth: md.HFOAuth, ClientID: res.App.ClientID,
-		Created: res.Created, Changed: res.Changed, Disabled: res.Disabled, ClientSecretIncluded: res.Secret != "",
-		Env: spaces.BuildEnv(spaces.EnvParams{Issuer: issuer, Space: sp, Metadata: md, App: res.App, Secret: res.Secret, CreatorID: creator}),
-	}}, nil
+	return syncOutcome{issuer: issuer, SyncResponse: spaces.NewSyncResponse(issuer, sp, md, opt, res)}, nil
 }
 
 func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme []byte, devHosts []string) (syncOutcome, error) {
@@ -227,7 +222,7 @@ func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme 
 		return syncOutcome{}, fmt.Errorf("the hub answered %s", resp.Status)
 	}
 	var out syncOutcome
-	if err := json.Unmarshal(b, &out.SpaceSyncResponse); err != nil {
+	if err := json.Unmarshal(b, &out.SyncResponse); err != nil {
 		return out, fmt.Errorf("the hub's answer is not a sync response: %w", err)
 	}
 	out.issuer = out.Env.Get("OPENID_PROVIDER_URL")
@@ -285,7 +280,7 @@ func fillSecret(dataDir string, out *syncOutcome) error {
 
 func (e *env) printSync(t *spaceTarget, out syncOutcome) error {
 	if t.asJSON {
-		return e.printJSON(out.SpaceSyncResponse)
+		return e.printJSON(out.SyncResponse)
 	}
 	switch {
 	case !out.HFOAuth && out.Disabled:

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubid/hubid/internal/spacerun"
 	"github.com/hubid/hubid/internal/spaces"
 )
 
@@ -49,7 +50,7 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(cmd) == 0 {
-		if cmd, err = spaces.DefaultCommand(md.SDK, md.AppFile, exec.LookPath); err != nil {
+		if cmd, err = spacerun.DefaultCommand(md.SDK, md.AppFile, exec.LookPath); err != nil {
 			return usageError{msg: err.Error()}
 		}
 	}
@@ -71,7 +72,7 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	if !md.HFOAuth {
 		fmt.Fprintf(e.stderr, "note: %s has no hf_oauth in its README; it runs without Sign in with HF\n", out.SpaceID)
 	}
-	ca, err := spaces.LoadOrCreateCA(filepath.Join(t.data, "space-ca"), time.Now())
+	ca, err := spacerun.LoadOrCreateCA(filepath.Join(t.data, "space-ca"), time.Now())
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 				public[k] = v
 			}
 		}
-		if handler, err = spaces.NewStaticAppHandler(dir, md.AppFile, public); err != nil {
+		if handler, err = spacerun.NewStaticAppHandler(dir, md.AppFile, public); err != nil {
 			return err
 		}
 	} else {
@@ -98,9 +99,9 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		target, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(appPort))
-		handler = spaces.NewProxy(target)
+		handler = spacerun.NewProxy(target)
 	}
-	srv := spaces.ServeDual(ln, tlsCfg, handler)
+	srv := spacerun.ServeDual(ln, tlsCfg, handler)
 	defer srv.Close()
 
 	primary := hosts[0]
@@ -114,9 +115,9 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 		return srv.Shutdown(sctx)
 	}
 	env := append(os.Environ(), out.Env.List()...)
-	env = append(env, spaces.AppEnv(md.SDK, appPort)...)
+	env = append(env, spacerun.AppEnv(md.SDK, appPort)...)
 	fmt.Fprintf(e.stderr, "  running %q on port %d\n", cmd, appPort)
-	opt := spaces.AppOptions{}
+	opt := spacerun.AppOptions{}
 	if e.takeSignals != nil {
 		// Every signal that would end hubid goes to the app instead,
 		// and hubid waits for it: no orphan keeps running.
@@ -148,7 +149,7 @@ hubid exits with the app's status: its exit code, or 128+N when signal N ended
 it (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 137 when it was killed).`
 
 // forwardedSignals are the signals space run passes on to the app's
-// process group (see spaces.AppOptions.Signals): HUP, INT, QUIT and TERM
+// process group (see spacerun.AppOptions.Signals): HUP, INT, QUIT and TERM
 // end it (a second INT or TERM kills it at once), USR1 and USR2 are the
 // app's business.
 var forwardedSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2}

@@ -18,7 +18,8 @@ import (
 // maxReadmeBytes bounds a synced README.
 const maxReadmeBytes = 1 << 20
 
-// SpaceSyncRequest is the body of PUT /api/spaces/{owner}/{name}.
+// SpaceSyncRequest is the body of PUT /api/spaces/{owner}/{name}. The
+// answer is a spaces.SyncResponse.
 type SpaceSyncRequest struct {
 	// Readme is the Space's README.md; its front matter is the metadata.
 	Readme string `json:"readme"`
@@ -32,21 +33,6 @@ type SpaceSyncRequest struct {
 	DevHosts []string `json:"dev_hosts,omitempty"`
 	// RotateSecret gives the app a new secret, returned in the answer.
 	RotateSecret bool `json:"rotate_secret,omitempty"`
-}
-
-// SpaceSyncResponse is the answer: what the sync did and the Space's
-// environment. OAUTH_CLIENT_SECRET is in Env only when the secret was
-// created or rotated by this call; otherwise it is empty and
-// ClientSecretIncluded is false.
-type SpaceSyncResponse struct {
-	SpaceID              string     `json:"space_id"`
-	HFOAuth              bool       `json:"hf_oauth"`
-	ClientID             string     `json:"client_id,omitempty"`
-	Created              bool       `json:"created"`
-	Changed              bool       `json:"changed"`
-	Disabled             bool       `json:"disabled"`
-	ClientSecretIncluded bool       `json:"client_secret_included"`
-	Env                  spaces.Env `json:"env"`
 }
 
 // serveSpaceSync is PUT /api/spaces/{owner}/{name}: sync a Space's OAuth
@@ -76,7 +62,8 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
 		return
 	}
-	res, err := spaces.Sync(r.Context(), s.store, sp, md, spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret, DevHosts: req.DevHosts}, s.now())
+	opt := spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret, DevHosts: req.DevHosts}
+	res, err := spaces.Sync(r.Context(), s.store, sp, md, opt, s.now())
 	if err != nil {
 		if ps := spaces.MetadataErrors(err); len(ps) > 0 {
 			// A README problem found at sync (an org that does not
@@ -96,16 +83,8 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
 	}
-	if len(req.DevHosts) > 0 {
-		sp.Hosts = req.DevHosts // the local run's app is served there
-	}
 	s.log.InfoContext(r.Context(), "space synced", "space", sp.ID(), "user_id", user.ID, "created", res.Created, "changed", res.Changed, "disabled", res.Disabled)
-	httpx.WriteJSON(w, r, http.StatusOK, SpaceSyncResponse{
-		SpaceID: sp.ID(), HFOAuth: md.HFOAuth, ClientID: res.App.ClientID,
-		Created: res.Created, Changed: res.Changed, Disabled: res.Disabled,
-		ClientSecretIncluded: res.Secret != "",
-		Env:                  spaces.BuildEnv(spaces.EnvParams{Issuer: s.issuer, Space: sp, Metadata: md, App: res.App, Secret: res.Secret, CreatorID: user.ID}),
-	})
+	httpx.WriteJSON(w, r, http.StatusOK, spaces.NewSyncResponse(s.issuer, sp, md, opt, res))
 }
 
 // serveSpaceDelete is DELETE /api/spaces/{owner}/{name}: the Space is gone,

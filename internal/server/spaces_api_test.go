@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,39 @@ func TestSpaceAPIBadReadme(t *testing.T) {
 func fmtAny(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// TestServerDoesNotImportSpaceRunner: the provider's server never links the
+// local Space runner (process control, the local CA, the proxy; see
+// internal/spacerun's doc), not even through internal/spaces.
+func TestServerDoesNotImportSpaceRunner(t *testing.T) {
+	const server, runner = "github.com/hubid/hubid/internal/server", "github.com/hubid/hubid/internal/spacerun"
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH: cannot list internal/server's dependencies")
+	}
+	// One line per dependency: its import path, then its imports.
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, server).Output()
+	if err != nil {
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+			t.Fatalf("go list -deps %s: %v\n%s", server, err, ee.Stderr)
+		}
+		t.Fatalf("go list -deps %s: %v", server, err)
+	}
+	isRunner := func(p string) bool { return p == runner || strings.HasPrefix(p, runner+"/") }
+	listed := false
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		listed = listed || f[0] == server
+		for _, imp := range f[1:] {
+			if isRunner(imp) {
+				t.Errorf("%s imports %s, so internal/server links the local Space runner; the server may use internal/spaces only, the runner is for hubid space run", f[0], imp)
+			}
+		}
+	}
+	if !listed {
+		t.Fatalf("go list -deps %s did not list the package itself:\n%s", server, out)
+	}
 }

@@ -1,4 +1,4 @@
-package spaces
+package spacerun
 
 import (
 	"net/http"
