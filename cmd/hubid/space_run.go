@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,6 +73,8 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	if !md.HFOAuth {
 		fmt.Fprintf(e.stderr, "note: %s has no hf_oauth in its README; it runs without Sign in with HF\n", out.SpaceID)
 	}
+	// The proxy's and listener's own errors go to stderr as warnings.
+	runLog := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ca, err := spacerun.LoadOrCreateCA(filepath.Join(t.data, "space-ca"), time.Now())
 	if err != nil {
 		return err
@@ -99,9 +102,9 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		target, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(appPort))
-		handler = spacerun.NewProxy(target)
+		handler = spacerun.NewProxy(target, runLog)
 	}
-	srv := spacerun.ServeDual(ln, tlsCfg, handler)
+	srv := spacerun.ServeDual(ln, tlsCfg, handler, runLog)
 	defer srv.Close()
 
 	primary := hosts[0]

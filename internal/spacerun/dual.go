@@ -40,7 +40,12 @@ type DualServer struct {
 // Requests that came over TLS have r.TLS set. Only HTTP/1.1 is spoken,
 // also over TLS (ALPN "http/1.1"; see the HTTP/2 advisory GO-2026-6617).
 // tlsCfg is cloned; nil serves plain HTTP only and drops TLS connections.
-func ServeDual(ln net.Listener, tlsCfg *tls.Config, h http.Handler) *DualServer {
+// The server's own errors (bad handshakes, malformed requests) go to log at
+// warning level; nil discards them.
+func ServeDual(ln net.Listener, tlsCfg *tls.Config, h http.Handler, log *slog.Logger) *DualServer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if tlsCfg != nil {
 		tlsCfg = tlsCfg.Clone()
 		tlsCfg.NextProtos = []string{"http/1.1"}
@@ -64,7 +69,7 @@ func ServeDual(ln net.Listener, tlsCfg *tls.Config, h http.Handler) *DualServer 
 			TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
 			ReadHeaderTimeout: readHeaderTimeout,
 			IdleTimeout:       idleTimeout,
-			ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 		ln:   dl,
 		done: make(chan struct{}),

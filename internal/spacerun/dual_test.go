@@ -36,7 +36,7 @@ func dualTestServer(t *testing.T, h http.Handler) (srv *DualServer, port string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv = ServeDual(ln, &tls.Config{Certificates: []tls.Certificate{leaf}}, h)
+	srv = ServeDual(ln, &tls.Config{Certificates: []tls.Certificate{leaf}}, h, nil)
 	t.Cleanup(func() { srv.Close() })
 
 	addr := ln.Addr().String()

@@ -20,8 +20,12 @@ import (
 // "https" when it came over TLS), with whatever the client sent in those
 // headers dropped. Responses are flushed at once, so Server-Sent Events
 // stream, and WebSocket upgrades pass through. While the app is not
-// listening (still starting, or gone), the answer is a 502 page saying so.
-func NewProxy(target *url.URL) http.Handler {
+// listening (still starting, or gone), the answer is a 502 page saying so,
+// and the cause goes to log at debug level (nil discards it).
+func NewProxy(target *url.URL, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	port := target.Port()
 	if port == "" {
 		port = "80"
@@ -39,12 +43,12 @@ func NewProxy(target *url.URL) http.Handler {
 		},
 		Transport:     tr,
 		FlushInterval: -1,
-		ErrorLog:      slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 				return // the client went away; nobody to answer
 			}
-			slog.Debug("space proxy", "err", err)
+			log.DebugContext(r.Context(), "space proxy", "err", err)
 			proxyError(w, r, port)
 		},
 	}

@@ -76,7 +76,7 @@ func wsAccept(key string) string {
 
 func TestProxyForwardsHostAndProto(t *testing.T) {
 	target := proxyTestBackend(t, nil)
-	_, port, plain, secure := dualTestServer(t, NewProxy(target))
+	_, port, plain, secure := dualTestServer(t, NewProxy(target, nil))
 	host := dualTestHost + ":" + port
 
 	for _, tc := range []struct {
@@ -112,7 +112,7 @@ func TestProxyForwardsHostAndProto(t *testing.T) {
 func TestProxyStreamsSSE(t *testing.T) {
 	firstRead := make(chan struct{})
 	target := proxyTestBackend(t, firstRead)
-	_, port, _, secure := dualTestServer(t, NewProxy(target))
+	_, port, _, secure := dualTestServer(t, NewProxy(target, nil))
 
 	resp, err := secure.Get("https://" + dualTestHost + ":" + port + "/sse")
 	if err != nil {
@@ -140,7 +140,7 @@ func TestProxyStreamsSSE(t *testing.T) {
 
 func TestProxyUpgradesWebSocket(t *testing.T) {
 	target := proxyTestBackend(t, nil)
-	srv, port, _, _ := dualTestServer(t, NewProxy(target))
+	srv, port, _, _ := dualTestServer(t, NewProxy(target, nil))
 
 	for _, overTLS := range []bool{false, true} {
 		raw, err := net.Dial("tcp", srv.Addr().String())
@@ -187,7 +187,7 @@ func TestProxyAppNotAnswering(t *testing.T) {
 	_, deadPort, _ := net.SplitHostPort(ln.Addr().String())
 	ln.Close()
 	target, _ := url.Parse("http://127.0.0.1:" + deadPort)
-	h := NewProxy(target)
+	h := NewProxy(target, nil)
 
 	want := "The Space's app is not answering on port " + deadPort + " yet (it may still be starting)"
 	for _, tc := range []struct {
