@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/hubid/hubid/internal/store"
 )
 
 // maxRedirectURILen bounds redirect URIs; real ones are far shorter, and
@@ -47,6 +49,25 @@ func MatchRedirectURI(registered []string, requested string) bool {
 		}
 	}
 	return false
+}
+
+// RedirectAllowed reports whether app accepts uri as the redirect URI of an
+// authorization request: one of its registered redirect URIs
+// (MatchRedirectURI) or, for a Space app, any URL on the Space's hosts
+// (MatchSpaceRedirect).
+func RedirectAllowed(app store.App, uri string) bool {
+	return appAccepts(app, app.RedirectURIs, uri)
+}
+
+// PostLogoutRedirectAllowed is RedirectAllowed for RP-initiated logout's
+// post_logout_redirect_uri: the app's registered post-logout URIs, or any
+// URL on a Space's hosts.
+func PostLogoutRedirectAllowed(app store.App, uri string) bool {
+	return appAccepts(app, app.PostLogoutRedirectURIs, uri)
+}
+
+func appAccepts(app store.App, registered []string, uri string) bool {
+	return MatchRedirectURI(registered, uri) || (app.SpaceID != "" && MatchSpaceRedirect(app.SpaceHosts, uri))
 }
 
 // isLoopbackIP reports whether host (without port or brackets) is one of the

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -34,25 +33,89 @@ const (
 const reauthWindow = 10 * time.Minute
 
 // serveAuthorize is GET and POST /oauth/authorize (RFC 6749 §4.1.1, OpenID
-// Connect Core §3.1.2): check the client and its redirect URI (errors on
-// those are shown as a page, never redirected), then the request, the
-// browser session, the app's org restriction and consent, and answer 303
-// with a code.
+// Connect Core §3.1.2). It resolves the request (resolveAuthorize: client and
+// redirect URI first, whose errors are shown as a page and never
+// redirected), gathers the state the decision needs (session, org
+// memberships, consent), lets protocol.DecideAuthorize decide, and carries
+// the decision out.
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	ar, ok := s.resolveAuthorize(w, r)
+	if !ok {
+		return
+	}
+	st, sess, err := s.authorizeState(r, ar)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	d := protocol.DecideAuthorize(st)
+	switch d.Outcome {
+	case protocol.OutcomeLogin:
+		back := cloneValues(ar.params)
+		back.Del(fieldReauth)
+		http.Redirect(w, r, "/login?"+url.Values{"next": {"/oauth/authorize?" + back.Encode()}}.Encode(), http.StatusSeeOther)
+	case protocol.OutcomeDeny:
+		s.redirectError(w, r, ar.redirectURI, d.Error, ar.req.State)
+	case protocol.OutcomeRefuse:
+		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Consent not accepted",
+			Message: "The consent form was not sent by this hub for your current session, or it has expired.",
+			Hint:    "Go back to the app and sign in again."})
+	case protocol.OutcomeConsent:
+		s.renderConsent(w, r, sess, ar.app, ar.redirectURI, ar.granted, ar.params, s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted))
+	case protocol.OutcomeIssue:
+		if d.Remember {
+			if err := s.remember(r, sess.UserID, ar.app.ClientID, ar.granted); err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+		}
+		s.issueCode(w, r, ar.app, sess, ar.req, ar.redirectURI, ar.granted)
+	default:
+		s.internalError(w, r, fmt.Errorf("authorize: unknown outcome %v", d.Outcome))
+	}
+}
+
+// authorizeRequest is an authorization request whose client and redirect
+// URI were checked, and whose other parameters are valid.
+type authorizeRequest struct {
+	params      url.Values // the request's parameters, without the consent form's fields
+	req         protocol.AuthorizeRequest
+	app         store.App
+	redirectURI string
+	granted     []string
+	// answer and formToken are what the consent form posted.
+	answer    protocol.ConsentAnswer
+	formToken string
+}
+
+// resolveAuthorize parses the request and checks its client and redirect
+// URI, answering with a page when either is wrong (RFC 6749 §4.1.2.1
+// forbids redirecting then), and with an error redirect for any other bad
+// parameter. It reports whether the request may go on.
+func (s *Server) resolveAuthorize(w http.ResponseWriter, r *http.Request) (authorizeRequest, bool) {
 	params := r.URL.Query()
+	fromForm := false
 	if r.Method == http.MethodPost {
 		form, perr := httpx.ParseForm(w, r)
 		if perr != nil {
 			s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad authorization request", Message: perr.Description})
-			return
+			return authorizeRequest{}, false
 		}
 		// The form wins over the query; huggingface.co also accepts a POST
 		// to the authorize URL with its parameters in the query string.
 		for k, v := range form {
 			params[k] = v
 		}
+		fromForm = true
 	}
-	consent, consentToken := params.Get(fieldConsent), params.Get(fieldConsentToken)
+	ar := authorizeRequest{params: params, formToken: params.Get(fieldConsentToken)}
+	switch consent := params.Get(fieldConsent); {
+	case !fromForm || consent == "":
+	case consent == "allow":
+		ar.answer = protocol.ConsentAllowed
+	default:
+		ar.answer = protocol.ConsentDenied
+	}
 	params.Del(fieldConsent)
 	params.Del(fieldConsentToken)
 
@@ -60,123 +123,88 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if fatal != nil {
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Bad authorization request", Message: fatal.Description,
 			Hint: "The app that sent you here built a wrong sign-in link. Tell its developer."})
-		return
+		return ar, false
 	}
+	ar.req = req
 	app, err := s.store.App(r.Context(), req.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Unknown app",
 			Message: fmt.Sprintf("No app with client_id %q is registered on this hub.", req.ClientID),
 			Hint:    "The app's client_id is wrong, or the app was deleted. If you develop it, check OAUTH_CLIENT_ID (hubid app list shows the apps)."})
-		return
+		return ar, false
 	}
 	if err != nil {
 		s.internalError(w, r, err)
-		return
+		return ar, false
 	}
 	if app.Disabled {
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "App disabled", Message: fmt.Sprintf("The app %q is disabled on this hub.", app.Name)})
-		return
+		return ar, false
 	}
-	redirectURI, ok := resolveRedirect(app, req.RedirectURI)
-	if !ok {
+	// ParseAuthorize made redirect_uri required, so there is one to check.
+	if !protocol.RedirectAllowed(app, req.RedirectURI) {
 		msg := fmt.Sprintf("The redirect URI %q is not registered for the app %q.", req.RedirectURI, app.Name)
-		if req.RedirectURI == "" {
-			msg = fmt.Sprintf("The request has no redirect_uri, and the app %q has more than one.", app.Name)
-		}
 		if len(app.RedirectURIs) == 0 && app.SpaceID == "" {
 			msg = fmt.Sprintf("The app %q has no redirect URIs: it signs in only with the device flow (hubid login, huggingface_hub).", app.Name)
 		}
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Redirect URI not allowed", Message: msg,
 			Hint: "For your safety you were not sent back to the app. If you develop it, register this exact URI (hubid app create --redirect-uri), or for a Space use a URL on the Space's host."})
-		return
+		return ar, false
 	}
-	fail := func(e *oidc.Error) { s.redirectError(w, r, redirectURI, e, req.State) }
+	ar.app, ar.redirectURI = app, req.RedirectURI
+	fail := func(e *oidc.Error) (authorizeRequest, bool) {
+		s.redirectError(w, r, ar.redirectURI, e, req.State)
+		return ar, false
+	}
 	if rerr != nil {
-		fail(rerr)
-		return
+		return fail(rerr)
 	}
 	granted, serr := protocol.GrantScopes(req.Scopes, app.Scopes)
 	if serr != nil {
-		fail(serr)
-		return
+		return fail(serr)
 	}
 	if app.Public && req.CodeChallenge == "" {
-		fail(oidc.InvalidRequest("this is a public client: it must use PKCE (code_challenge with code_challenge_method=S256)"))
-		return
+		return fail(oidc.InvalidRequest("this is a public client: it must use PKCE (code_challenge with code_challenge_method=S256)"))
 	}
+	ar.granted = granted
+	return ar, true
+}
 
+// authorizeState reads what the decision needs: the browser session, and
+// for a signed-in user the fresh-login proof, the memberships when the app
+// is restricted to orgs, the consent form's validity or the remembered
+// consent.
+func (s *Server) authorizeState(r *http.Request, ar authorizeRequest) (protocol.AuthorizeState, *session, error) {
+	st := protocol.AuthorizeState{
+		Request: ar.req, Granted: ar.granted, Now: s.now(),
+		AuthorizedOrgs: ar.app.AuthorizedOrgs, Answer: ar.answer,
+	}
 	sess, err := s.currentSession(r)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	if err != nil || sess == nil {
+		return st, nil, err
 	}
-	fromConsent := r.Method == http.MethodPost && consent != ""
-	// prompt=login (or select_account) and an exceeded max_age ask for a
-	// fresh authentication. The existing session is left alone: only a
-	// successful login replaces it, and that login binds itself to this
-	// request (fieldReauth), so that the code carries its auth_time. The
-	// consent form posts the proof back, so it needs no exemption.
-	reauthed := sess != nil && s.reauthenticated(sess, params)
-	needLogin := sess == nil ||
-		(req.ForcesLogin() && !reauthed) ||
-		(req.MaxAge >= 0 && !reauthed && s.now().Sub(sess.AuthTime) > time.Duration(req.MaxAge)*time.Second)
-	if needLogin {
-		if req.HasPrompt(protocol.PromptNone) {
-			fail(oidc.NewError(oidc.CodeLoginRequired, "the user is not signed in to the hub"))
-			return
-		}
-		back := cloneValues(params)
-		back.Del(fieldReauth)
-		http.Redirect(w, r, "/login?"+url.Values{"next": {"/oauth/authorize?" + back.Encode()}}.Encode(), http.StatusSeeOther)
-		return
-	}
-
-	if len(app.AuthorizedOrgs) > 0 {
+	st.SignedIn, st.Username, st.AuthTime = true, sess.User.Username, sess.AuthTime
+	st.Reauthenticated = s.reauthenticated(sess, ar.params)
+	if len(ar.app.AuthorizedOrgs) > 0 {
 		ms, err := s.store.Memberships(r.Context(), sess.UserID)
 		if err != nil {
-			s.internalError(w, r, err)
-			return
+			return st, nil, err
 		}
-		if !memberOfAny(ms, app.AuthorizedOrgs) {
-			fail(oidc.NewError(oidc.CodeAccessDenied, fmt.Sprintf("only members of %s may sign in to this app; @%s is not a member", orgList(app.AuthorizedOrgs), sess.User.Username)))
-			return
-		}
+		st.MemberOf = orgNames(ms)
 	}
-
-	token := s.consentToken(sess, app.ClientID, redirectURI, granted)
+	if ar.answer != protocol.NoConsentForm {
+		token := s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted)
+		st.FormValid = hmac.Equal([]byte(ar.formToken), []byte(token))
+		return st, sess, nil
+	}
+	c, err := s.store.Consent(r.Context(), sess.UserID, ar.app.ClientID)
 	switch {
-	case fromConsent:
-		if !hmac.Equal([]byte(consentToken), []byte(token)) {
-			s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Consent not accepted",
-				Message: "The consent form was not sent by this hub for your current session, or it has expired.",
-				Hint:    "Go back to the app and sign in again."})
-			return
-		}
-		if consent != "allow" {
-			fail(oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"))
-			return
-		}
-		if err := s.remember(r, sess.UserID, app.ClientID, granted); err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-	default:
-		c, err := s.store.Consent(r.Context(), sess.UserID, app.ClientID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.internalError(w, r, err)
-			return
-		}
-		remembered := err == nil && protocol.Covers(c.Scopes, granted)
-		if !remembered || req.HasPrompt(protocol.PromptConsent) {
-			if req.HasPrompt(protocol.PromptNone) {
-				fail(oidc.NewError(oidc.CodeConsentRequired, "the user has not authorized this app for these scopes"))
-				return
-			}
-			s.renderConsent(w, r, sess, app, redirectURI, granted, params, token)
-			return
-		}
+	case err == nil:
+		st.Consented, st.Remembered = true, c.Scopes
+	case !errors.Is(err, store.ErrNotFound):
+		return st, nil, err
 	}
-	s.issueCode(w, r, app, sess, req, redirectURI, granted)
+	return st, sess, nil
 }
 
 // reauthMAC is the proof a login adds to the authorization request it
@@ -221,24 +249,6 @@ func (s *Server) bindReauth(sess *session, next string) string {
 	q.Set(fieldReauth, s.reauthMAC(sess, q))
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-// resolveRedirect picks the redirect URI: the requested one when the app
-// accepts it, or the app's only registered URI when none was sent.
-func resolveRedirect(app store.App, requested string) (string, bool) {
-	if requested == "" {
-		if len(app.RedirectURIs) == 1 && app.SpaceID == "" {
-			return app.RedirectURIs[0], true
-		}
-		return "", false
-	}
-	if protocol.MatchRedirectURI(app.RedirectURIs, requested) {
-		return requested, true
-	}
-	if app.SpaceID != "" && protocol.MatchSpaceRedirect(app.SpaceHosts, requested) {
-		return requested, true
-	}
-	return "", false
 }
 
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App, sess *session, req protocol.AuthorizeRequest, redirectURI string, granted []string) {
@@ -323,28 +333,19 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *ses
 	s.render(w, r, http.StatusOK, "consent.html", pageData{Title: "Authorize " + app.Name, User: sess.User.Username, Body: p})
 }
 
-func memberOfAny(ms []store.Membership, orgs []string) bool {
-	for _, m := range ms {
-		for _, o := range orgs {
-			if strings.EqualFold(m.Org.Name, o) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func orgList(orgs []string) string {
-	if len(orgs) == 1 {
-		return "the organization " + orgs[0]
-	}
-	return "the organizations " + strings.Join(orgs, ", ")
-}
-
 func cloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vals := range v {
 		out[k] = slices.Clone(vals)
+	}
+	return out
+}
+
+// orgNames lists the names of the orgs of memberships.
+func orgNames(ms []store.Membership) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Org.Name
 	}
 	return out
 }

@@ -213,8 +213,8 @@ func (s *Server) deviceLookup(w http.ResponseWriter, r *http.Request, sess *sess
 			s.internalError(w, r, err)
 			return store.DeviceCode{}, store.App{}, false
 		}
-		if !memberOfAny(ms, app.AuthorizedOrgs) {
-			return fail(http.StatusForbidden, fmt.Sprintf("Only members of %s may sign in to %s; @%s is not a member.", orgList(app.AuthorizedOrgs), app.Name, sess.User.Username))
+		if !protocol.MemberOfAny(orgNames(ms), app.AuthorizedOrgs) {
+			return fail(http.StatusForbidden, fmt.Sprintf("Only members of %s may sign in to %s; @%s is not a member.", protocol.OrgList(app.AuthorizedOrgs), app.Name, sess.User.Username))
 		}
 	}
 	return d, app, true

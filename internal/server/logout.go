@@ -11,6 +11,7 @@ import (
 	"github.com/hubid/hubid/internal/httpx"
 	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/oidc"
 )
 
 // logoutRequest is a parsed RP-initiated logout request (OpenID Connect
@@ -41,9 +42,13 @@ func (s *Server) serveLogoutEndpoint(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Bad sign-out request", Message: e.Description})
 		return
 	}
-	lr, msg := s.parseLogout(r, params)
-	if msg != "" {
-		s.renderError(w, r, http.StatusBadRequest, errorPage{Heading: "Sign-out request not accepted", Message: msg,
+	lr, perr := s.parseLogout(r, params)
+	if perr != nil && perr.HTTPStatus() >= http.StatusInternalServerError {
+		s.internalError(w, r, perr.Cause())
+		return
+	}
+	if perr != nil {
+		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Sign-out request not accepted", Message: perr.Description,
 			Hint: "You were not signed out and not sent anywhere. If you develop the app, register its post_logout_redirect_uri (hubid app create --post-logout-redirect-uri)."})
 		return
 	}
@@ -106,17 +111,19 @@ func (lr logoutRequest) clientID() string {
 	return lr.app.ClientID
 }
 
-// parseLogout validates the request; a non-empty message says what is wrong.
-func (s *Server) parseLogout(r *http.Request, p url.Values) (logoutRequest, string) {
+// parseLogout validates the request. A request that is wrong is
+// invalid_request with a description for people; a store failure is a
+// server_error, never blamed on the request.
+func (s *Server) parseLogout(r *http.Request, p url.Values) (logoutRequest, *oidc.Error) {
 	lr := logoutRequest{state: p.Get("state")}
 	if len(lr.state) > 2048 {
-		return lr, "state is too long."
+		return lr, oidc.InvalidRequest("state is too long.")
 	}
 	clientID := p.Get("client_id")
 	if hint := p.Get("id_token_hint"); hint != "" {
 		payload, err := s.keys.Verify(r.Context(), hint)
 		if err != nil {
-			return lr, "The id_token_hint was not issued by this hub."
+			return lr, oidc.InvalidRequest("The id_token_hint was not issued by this hub.")
 		}
 		var c struct {
 			Iss string          `json:"iss"`
@@ -124,36 +131,34 @@ func (s *Server) parseLogout(r *http.Request, p url.Values) (logoutRequest, stri
 			Aud json.RawMessage `json:"aud"`
 		}
 		if json.Unmarshal(payload, &c) != nil || c.Iss != s.issuer {
-			return lr, "The id_token_hint was not issued by this hub."
+			return lr, oidc.InvalidRequest("The id_token_hint was not issued by this hub.")
 		}
 		aud := audience(c.Aud)
 		if clientID != "" && clientID != aud {
-			return lr, "client_id does not match the audience of the id_token_hint."
+			return lr, oidc.InvalidRequest("client_id does not match the audience of the id_token_hint.")
 		}
 		clientID, lr.hintSub = aud, c.Sub
 	}
 	if clientID != "" {
 		app, err := s.store.App(r.Context(), clientID)
 		if errors.Is(err, store.ErrNotFound) {
-			return lr, fmt.Sprintf("No app with client_id %q is registered on this hub.", clientID)
+			return lr, oidc.InvalidRequest(fmt.Sprintf("No app with client_id %q is registered on this hub.", clientID))
 		}
 		if err != nil {
-			return lr, "The hub could not look up the app; try again."
+			return lr, oidc.ServerError(fmt.Errorf("logout: look up client %q: %w", clientID, err))
 		}
 		lr.app = &app
 	}
 	if u := p.Get("post_logout_redirect_uri"); u != "" {
 		if lr.app == nil {
-			return lr, "post_logout_redirect_uri needs client_id or id_token_hint, so the hub can check it is registered."
+			return lr, oidc.InvalidRequest("post_logout_redirect_uri needs client_id or id_token_hint, so the hub can check it is registered.")
 		}
-		ok := protocol.MatchRedirectURI(lr.app.PostLogoutRedirectURIs, u) ||
-			(lr.app.SpaceID != "" && protocol.MatchSpaceRedirect(lr.app.SpaceHosts, u))
-		if !ok {
-			return lr, fmt.Sprintf("The post_logout_redirect_uri %q is not registered for the app %q.", u, lr.app.Name)
+		if !protocol.PostLogoutRedirectAllowed(*lr.app, u) {
+			return lr, oidc.InvalidRequest(fmt.Sprintf("The post_logout_redirect_uri %q is not registered for the app %q.", u, lr.app.Name))
 		}
 		lr.redirectURI = u
 	}
-	return lr, ""
+	return lr, nil
 }
 
 // audience reads an aud claim that is a string or a one-element array.

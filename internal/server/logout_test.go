@@ -106,3 +106,17 @@ func TestRPInitiatedLogout(t *testing.T) {
 		}
 	})
 }
+
+// TestLogoutStoreFailure: when the hub cannot look up the app, the answer is
+// a 500 page that says the hub failed, not a 400 that blames the request.
+func TestLogoutStoreFailure(t *testing.T) {
+	h := newHub(t)
+	b := h.browser()
+	if err := h.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := b.get("/oauth/logout?" + url.Values{"client_id": {h.conf.ClientID}}.Encode())
+	if resp.StatusCode != 500 || !strings.Contains(body, "could not complete your request") {
+		t.Errorf("logout with the store down: %d %s", resp.StatusCode, body)
+	}
+}
