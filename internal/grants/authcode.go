@@ -16,7 +16,7 @@ import (
 // issued to when the code was bound to a PKCE challenge and the verifier
 // matches, even when that client has a secret.
 type AuthorizationCode struct {
-	Store  store.Store
+	Store  CodeStore
 	Minter *Minter
 	Codes  *Codes
 }

@@ -104,7 +104,7 @@ func (h *Handler) deviceAuthorization(w http.ResponseWriter, r *http.Request) (*
 // code it never travels through a browser, so a second presentation is the
 // device retrying, not a thief.
 type DeviceCode struct {
-	Store  store.Store
+	Store  DeviceStore
 	Minter *Minter
 }
 

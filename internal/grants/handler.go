@@ -68,14 +68,14 @@ type Grant interface {
 // Handler serves POST /oauth/token, and the revocation and introspection
 // endpoints, which share its client authentication.
 type Handler struct {
-	Store  store.Store
+	Store  HandlerStore
 	Issuer string
 	now    func() time.Time
 	grants map[string]Grant
 }
 
 // NewHandler returns a token endpoint serving the given grants.
-func NewHandler(st store.Store, issuer string, now func() time.Time, gs ...Grant) *Handler {
+func NewHandler(st HandlerStore, issuer string, now func() time.Time, gs ...Grant) *Handler {
 	h := &Handler{Store: st, Issuer: issuer, now: now, grants: make(map[string]Grant, len(gs))}
 	for _, g := range gs {
 		h.grants[g.Type()] = g

@@ -16,7 +16,7 @@ import (
 // (a retry, or a second replica of the client); after the window it revokes
 // the whole family (RFC 9700 §4.14.2) and answers invalid_grant.
 type RefreshToken struct {
-	Store  store.Store
+	Store  RefreshStore
 	Minter *Minter
 }
 
