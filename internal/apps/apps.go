@@ -131,8 +131,19 @@ func Build(s Spec, now time.Time) (store.App, string) {
 }
 
 // Create validates s and stores a new app. It returns the app and its
+// Creator stores new apps: the part of store.Store Create uses.
+type Creator interface {
+	CreateApp(ctx context.Context, a store.App) error
+}
+
+// SecretRotator is the part of store.Store RotateSecret uses.
+type SecretRotator interface {
+	UpdateApp(ctx context.Context, clientID string, update func(*store.App) error) error
+	RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Time) (int64, error)
+}
+
 // secret, which is shown once and never stored in the clear.
-func Create(ctx context.Context, st store.Store, s Spec, now time.Time) (store.App, string, error) {
+func Create(ctx context.Context, st Creator, s Spec, now time.Time) (store.App, string, error) {
 	if err := s.Validate(); err != nil {
 		return store.App{}, "", err
 	}
@@ -145,7 +156,7 @@ func Create(ctx context.Context, st store.Store, s Spec, now time.Time) (store.A
 
 // RotateSecret gives a confidential app a new secret and revokes every
 // token issued to it: whoever held the old secret loses what it got.
-func RotateSecret(ctx context.Context, st store.Store, clientID string, now time.Time) (string, error) {
+func RotateSecret(ctx context.Context, st SecretRotator, clientID string, now time.Time) (string, error) {
 	var secret string
 	err := st.UpdateApp(ctx, clientID, func(a *store.App) error {
 		if a.Public {

@@ -1,5 +1,6 @@
 // Package keys owns hubid's ID-token signing keys: it generates them,
-// persists them through store.Store, rotates them and publishes the JWKS.
+// persists them through a Store (the keys part of store.Store), rotates
+// them and publishes the JWKS.
 //
 // Every key has a state (see store.KeyNext, store.KeyActive and
 // store.KeyVerifyOnly). For each algorithm (RS256 and ES256) there is one
@@ -11,7 +12,7 @@
 // retention. A key's ID (kid) is its RFC 7638 JWK thumbprint.
 //
 // Keys live in the store, never only in a process: every change goes
-// through store.Store.UpdateKeys in one transaction, so several hubid
+// through Store.UpdateKeys in one transaction, so several hubid
 // processes sharing a store agree on one key set. A Manager caches the
 // parsed keys, their jose signers and the marshalled JWKS, and reloads them
 // from the store when the cache is older than a short TTL, so a rotation

@@ -64,11 +64,18 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// Store is where signing keys are kept: the part of store.Store a Manager
+// uses.
+type Store interface {
+	Keys(ctx context.Context) ([]store.SigningKey, error)
+	UpdateKeys(ctx context.Context, update func([]store.SigningKey) ([]store.SigningKey, error)) error
+}
+
 // Manager signs ID tokens with the active keys kept in a store and publishes
 // the JWKS. It is safe for concurrent use; several Managers, in one process
 // or many, may share a store.
 type Manager struct {
-	st        store.Store
+	st        Store
 	now       func() time.Time
 	retention time.Duration
 	ttl       time.Duration
@@ -93,7 +100,7 @@ type snapshot struct {
 
 // New returns a Manager over st, reading the time from now (time.Now when
 // nil). Call Ensure once at startup so that keys exist.
-func New(st store.Store, now func() time.Time, opts ...Option) *Manager {
+func New(st Store, now func() time.Time, opts ...Option) *Manager {
 	if now == nil {
 		now = time.Now
 	}
