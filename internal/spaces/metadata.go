@@ -36,79 +36,81 @@ const (
 // README.md, as documented in HF's "Spaces Configuration Reference"
 // (hub-docs docs/hub/spaces-config-reference.md). Unknown keys are ignored,
 // except misspelt hf_oauth keys (see ParseReadme). Zero values mean the key
-// is absent.
+// is absent. ParseReadme reads the YAML node by node (to locate every
+// problem by line), so the fields carry no yaml tags; the json tags are the
+// form the sync API and the golden files use.
 type Metadata struct {
-	Title string `yaml:"title,omitempty" json:"title,omitempty"`
+	Title string `json:"title,omitempty"`
 	// Emoji shown on the Space's card.
-	Emoji string `yaml:"emoji,omitempty" json:"emoji,omitempty"`
+	Emoji string `json:"emoji,omitempty"`
 	// ColorFrom and ColorTo are the card's gradient: red, yellow, green,
 	// blue, indigo, purple, pink or gray.
-	ColorFrom string `yaml:"colorFrom,omitempty" json:"colorFrom,omitempty"`
-	ColorTo   string `yaml:"colorTo,omitempty" json:"colorTo,omitempty"`
+	ColorFrom string `json:"colorFrom,omitempty"`
+	ColorTo   string `json:"colorTo,omitempty"`
 	// SDK is gradio, docker, static or streamlit (huggingface.co stopped
 	// offering streamlit in 2025; old Spaces still name it).
-	SDK string `yaml:"sdk,omitempty" json:"sdk,omitempty"`
+	SDK string `json:"sdk,omitempty"`
 	// SDKVersion is the Gradio (or Streamlit) version, as written: a YAML
 	// number such as 4.0 keeps its text.
-	SDKVersion string `yaml:"sdk_version,omitempty" json:"sdk_version,omitempty"`
+	SDKVersion string `json:"sdk_version,omitempty"`
 	// PythonVersion is "3.x" or "3.x.x", as written (3.10 stays "3.10").
-	PythonVersion string `yaml:"python_version,omitempty" json:"python_version,omitempty"`
+	PythonVersion string `json:"python_version,omitempty"`
 	// AppFile is the main file, relative to the repository root (the
 	// built index.html for a static Space with AppBuildCommand).
-	AppFile string `yaml:"app_file,omitempty" json:"app_file,omitempty"`
+	AppFile string `json:"app_file,omitempty"`
 	// AppBuildCommand builds a static Space (e.g. "npm run build").
-	AppBuildCommand string `yaml:"app_build_command,omitempty" json:"app_build_command,omitempty"`
+	AppBuildCommand string `json:"app_build_command,omitempty"`
 	// AppPort is the port a docker Space listens on, 1 to 65535; 0 means
 	// absent (Spaces default to 7860).
-	AppPort int `yaml:"app_port,omitempty" json:"app_port,omitempty"`
+	AppPort int `json:"app_port,omitempty"`
 	// BasePath is the first path shown of a non-static Space; it starts
 	// with "/".
-	BasePath string `yaml:"base_path,omitempty" json:"base_path,omitempty"`
+	BasePath string `json:"base_path,omitempty"`
 	// FullWidth: nil means absent, which Spaces treat as true.
-	FullWidth *bool `yaml:"fullWidth,omitempty" json:"fullWidth,omitempty"`
+	FullWidth *bool `json:"fullWidth,omitempty"`
 	// Header is "mini" or "default".
-	Header           string `yaml:"header,omitempty" json:"header,omitempty"`
-	ShortDescription string `yaml:"short_description,omitempty" json:"short_description,omitempty"`
+	Header           string `json:"header,omitempty"`
+	ShortDescription string `json:"short_description,omitempty"`
 	// Models and Datasets are Hub repo ids used by the Space.
-	Models   []string `yaml:"models,omitempty" json:"models,omitempty"`
-	Datasets []string `yaml:"datasets,omitempty" json:"datasets,omitempty"`
-	Tags     []string `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Models   []string `json:"models,omitempty"`
+	Datasets []string `json:"datasets,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
 	// Thumbnail is a URL for social sharing.
-	Thumbnail string `yaml:"thumbnail,omitempty" json:"thumbnail,omitempty"`
-	Pinned    bool   `yaml:"pinned,omitempty" json:"pinned,omitempty"`
+	Thumbnail string `json:"thumbnail,omitempty"`
+	Pinned    bool   `json:"pinned,omitempty"`
 	// License is a model-card key that Spaces READMEs carry too; a string
 	// or a list in YAML, always a list here.
-	License []string `yaml:"license,omitempty" json:"license,omitempty"`
+	License []string `json:"license,omitempty"`
 	// SuggestedHardware and SuggestedStorage are hints for people who
 	// duplicate the Space; hubid keeps them but does nothing with them.
-	SuggestedHardware string `yaml:"suggested_hardware,omitempty" json:"suggested_hardware,omitempty"`
-	SuggestedStorage  string `yaml:"suggested_storage,omitempty" json:"suggested_storage,omitempty"`
+	SuggestedHardware string `json:"suggested_hardware,omitempty"`
+	SuggestedStorage  string `json:"suggested_storage,omitempty"`
 
 	// HFOAuth attaches an OAuth app to the Space ("Sign in with HF").
-	HFOAuth bool `yaml:"hf_oauth,omitempty" json:"hf_oauth,omitempty"`
+	HFOAuth bool `json:"hf_oauth,omitempty"`
 	// HFOAuthScopes are the extra scopes, as listed (openid and profile are
 	// always granted; see OAuthScopes). In YAML a list or one
 	// space-separated string.
-	HFOAuthScopes []string `yaml:"hf_oauth_scopes,omitempty" json:"hf_oauth_scopes,omitempty"`
+	HFOAuthScopes []string `json:"hf_oauth_scopes,omitempty"`
 	// HFOAuthExpirationMinutes is the access-token lifetime, 1 to 43200;
 	// 0 means absent (see ExpirationMinutes).
-	HFOAuthExpirationMinutes int `yaml:"hf_oauth_expiration_minutes,omitempty" json:"hf_oauth_expiration_minutes,omitempty"`
+	HFOAuthExpirationMinutes int `json:"hf_oauth_expiration_minutes,omitempty"`
 	// HFOAuthAuthorizedOrgs are org names whose members alone may sign in.
 	// In YAML one string or a list. Only the syntax is checked here; Sync
 	// checks that the orgs exist.
-	HFOAuthAuthorizedOrgs []string `yaml:"hf_oauth_authorized_org,omitempty" json:"hf_oauth_authorized_org,omitempty"`
+	HFOAuthAuthorizedOrgs []string `json:"hf_oauth_authorized_org,omitempty"`
 
-	DisableEmbedding bool `yaml:"disable_embedding,omitempty" json:"disable_embedding,omitempty"`
+	DisableEmbedding bool `json:"disable_embedding,omitempty"`
 	// StartupDurationTimeout is a duration such as "30m" or "1h", as
 	// written (Spaces' own syntax, not Go's).
-	StartupDurationTimeout string `yaml:"startup_duration_timeout,omitempty" json:"startup_duration_timeout,omitempty"`
+	StartupDurationTimeout string `json:"startup_duration_timeout,omitempty"`
 	// CustomHeaders are response headers: only
 	// cross-origin-embedder-policy, cross-origin-opener-policy and
 	// cross-origin-resource-policy, in lowercase.
-	CustomHeaders map[string]string `yaml:"custom_headers,omitempty" json:"custom_headers,omitempty"`
+	CustomHeaders map[string]string `json:"custom_headers,omitempty"`
 	// PreloadFromHub lists "repo [file1,file2 [commit]]" entries to
 	// download at build time.
-	PreloadFromHub []string `yaml:"preload_from_hub,omitempty" json:"preload_from_hub,omitempty"`
+	PreloadFromHub []string `json:"preload_from_hub,omitempty"`
 }
 
 // ExpirationMinutes is the access-token lifetime in minutes: the value of
