@@ -1,7 +1,8 @@
 // Package protocol holds the pure rules of hubid's OAuth 2.0 / OpenID
-// Connect dialect: parsing and validating authorization requests,
-// redirect-URI matching, scope policy, PKCE, ID-token and userinfo claims,
-// and lifetimes.
+// Connect dialect: parsing and validating authorization requests, the
+// authorize decision (DecideAuthorize: login, consent, deny or issue),
+// redirect-URI matching for authorize and logout, scope policy, PKCE,
+// ID-token and userinfo claims, and lifetimes.
 //
 // Nothing here writes HTTP responses, reads storage or reads the clock: the
 // callers pass values in and get values or *oidc.Error out. That keeps every
