@@ -101,6 +101,9 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if _, err := st.OrgByName(ctx, u.Username); err == nil {
+		return fmt.Errorf("%q is already an org name; users and orgs share one namespace", u.Username)
+	}
 	if err := st.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return fmt.Errorf("a user named %q already exists", u.Username)
