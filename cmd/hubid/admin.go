@@ -29,6 +29,16 @@ func (e *env) readSecretLine(what string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// flagError is the usage error for a broken rule of internal/accounts:
+// a rule named like its flag (kind: "role …" from --role, "plan …" from
+// --plan) speaks of the flag; any other (a name) is quoted as it is.
+func flagError(err, kind error) error {
+	if errors.Is(err, kind) {
+		return usageError{msg: "--" + err.Error()}
+	}
+	return usageError{msg: err.Error()}
+}
+
 func notFound(err error, what string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%s not found", what)
@@ -74,25 +84,19 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("give exactly one USERNAME")
 	}
-	if err := accounts.ValidName(pos[0]); err != nil {
+	// An admin gives the email: it is treated as verified.
+	spec := accounts.UserSpec{Username: pos[0], FullName: *fullName, Email: *email, EmailVerified: *email != "", IsPro: *pro}
+	// Check what can be checked before reading stdin and opening the store
+	// (which creates the data directory).
+	if err := spec.Validate(); err != nil {
 		return usageError{msg: err.Error()}
 	}
-	u := store.User{
-		ID: accounts.NewID(), Username: pos[0], FullName: *fullName, Email: *email,
-		EmailVerified: *email != "", IsPro: *pro, CreatedAt: time.Now(),
-	}
-	if u.FullName == "" {
-		u.FullName = u.Username
-	}
 	if *pwStdin {
-		pw, err := e.readSecretLine("password")
-		if err != nil {
+		if spec.Password, err = e.readSecretLine("password"); err != nil {
 			return err
 		}
-		if err := accounts.CheckPassword(pw); err != nil {
-			return err
-		}
-		if u.PasswordHash, err = accounts.NewHasher(0).Hash(ctx, pw); err != nil {
+		// An empty line is a too-short password, not "no password".
+		if err := accounts.CheckPassword(spec.Password); err != nil {
 			return err
 		}
 	}
@@ -101,13 +105,8 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.OrgByName(ctx, u.Username); err == nil {
-		return fmt.Errorf("%q is already an org name; users and orgs share one namespace", u.Username)
-	}
-	if err := st.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return fmt.Errorf("a user named %q already exists", u.Username)
-		}
+	u, err := accounts.CreateUser(ctx, st, accounts.NewHasher(0), spec, time.Now())
+	if err != nil {
 		return err
 	}
 	if *asJSON {
@@ -167,11 +166,9 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The policy is checked again by SetPassword; checking it first keeps
+	// a refused password from creating the data directory.
 	if err := accounts.CheckPassword(pw); err != nil {
-		return err
-	}
-	hash, err := accounts.NewHasher(0).Hash(ctx, pw)
-	if err != nil {
 		return err
 	}
 	st, err := openStore(*data)
@@ -179,11 +176,8 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, pos[0])
+	u, err := accounts.SetPassword(ctx, st, accounts.NewHasher(0), pos[0], pw)
 	if err != nil {
-		return notFound(err, fmt.Sprintf("user %q", pos[0]))
-	}
-	if err := st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil }); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -193,18 +187,13 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// userDelete deletes a user. The store takes the user's memberships,
-// consents, browser sessions, codes and tokens (OAuth access and refresh
-// tokens, user access tokens) with it, so everything the user signed in to
-// stops working at once; apps the user owns stay.
+// userDelete deletes a user with everything the user signed in to (see
+// accounts.DeleteUser); apps the user owns stay.
 func userDelete(ctx context.Context, e *env, args []string) error {
 	return e.oneArg("user delete", "USERNAME", args, func(st store.Store, name string, asJSON bool) error {
-		u, err := st.UserByName(ctx, name)
+		u, err := accounts.DeleteUser(ctx, st, name)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("user %q", name))
-		}
-		if err := st.DeleteUser(ctx, u.ID); err != nil {
-			return notFound(err, fmt.Sprintf("user %q", name))
+			return err
 		}
 		if asJSON {
 			return e.printJSON(map[string]any{"username": u.Username, "id": u.ID, "deleted": true})
@@ -243,30 +232,17 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("give exactly one org NAME")
 	}
-	if err := accounts.ValidName(pos[0]); err != nil {
-		return usageError{msg: err.Error()}
-	}
-	switch *plan {
-	case "", "team", "enterprise":
-	default:
-		return usagef("--plan %q: use team or enterprise, or leave it out", *plan)
-	}
-	o := store.Org{ID: accounts.NewID(), Name: pos[0], FullName: *fullName, Plan: *plan, CreatedAt: time.Now()}
-	if o.FullName == "" {
-		o.FullName = o.Name
+	spec := accounts.OrgSpec{Name: pos[0], FullName: *fullName, Plan: *plan}
+	if err := spec.Validate(); err != nil {
+		return flagError(err, accounts.ErrInvalidPlan)
 	}
 	st, err := openStore(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.UserByName(ctx, o.Name); err == nil {
-		return fmt.Errorf("%q is already a username; users and orgs share one namespace", o.Name)
-	}
-	if err := st.CreateOrg(ctx, o); err != nil {
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return fmt.Errorf("an org named %q already exists", o.Name)
-		}
+	o, err := accounts.CreateOrg(ctx, st, spec, time.Now())
+	if err != nil {
 		return err
 	}
 	if *asJSON {
@@ -319,28 +295,17 @@ func orgMember(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 2 {
 		return usagef("give ORG and USERNAME")
 	}
-	r := *role
-	switch r {
-	case store.RoleAdmin, store.RoleWrite, store.RoleContributor, store.RoleRead:
-	case "none":
-		r = ""
-	default:
-		return usagef("--role %q: use admin, write, contributor, read, or none to remove", *role)
+	r, err := accounts.ParseRole(*role)
+	if err != nil {
+		return flagError(err, accounts.ErrInvalidRole)
 	}
 	st, err := openStore(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	o, err := st.OrgByName(ctx, pos[0])
+	o, u, err := accounts.SetMember(ctx, st, pos[0], pos[1], *role)
 	if err != nil {
-		return notFound(err, fmt.Sprintf("org %q", pos[0]))
-	}
-	u, err := st.UserByName(ctx, pos[1])
-	if err != nil {
-		return notFound(err, fmt.Sprintf("user %q", pos[1]))
-	}
-	if err := st.SetMember(ctx, o.ID, u.ID, r); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -461,9 +426,11 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	if *owner != "" {
-		if spec.OwnerID, err = ownerID(ctx, st, *owner); err != nil {
+		o, err := accounts.ResolveOwner(ctx, st, *owner)
+		if err != nil {
 			return err
 		}
+		spec.OwnerID = o.ID
 	}
 	app, secret, err := apps.Create(ctx, st, spec, time.Now())
 	if err != nil {
@@ -474,16 +441,6 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	}
 	e.printApp(app, secret)
 	return nil
-}
-
-func ownerID(ctx context.Context, st store.Store, name string) (string, error) {
-	if u, err := st.UserByName(ctx, name); err == nil {
-		return u.ID, nil
-	}
-	if o, err := st.OrgByName(ctx, name); err == nil {
-		return o.ID, nil
-	}
-	return "", fmt.Errorf("owner %q is neither a user nor an org", name)
 }
 
 func appList(ctx context.Context, e *env, args []string) error {
@@ -621,9 +578,9 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, *user)
+	u, err := accounts.FindUser(ctx, st, *user)
 	if err != nil {
-		return notFound(err, fmt.Sprintf("user %q", *user))
+		return err
 	}
 	tok, digest := store.NewSecret(grants.PrefixUserToken)
 	now := time.Now()
@@ -658,9 +615,9 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, *user)
+	u, err := accounts.FindUser(ctx, st, *user)
 	if err != nil {
-		return notFound(err, fmt.Sprintf("user %q", *user))
+		return err
 	}
 	list, err := st.ListTokens(ctx, u.ID, store.KindUser)
 	if err != nil {
