@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -88,13 +87,6 @@ func (e *env) envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// printJSON writes v as one indented JSON object.
-func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // subcommand dispatches "hubid NOUN VERB …".

@@ -30,7 +30,8 @@ const allowed = "use 1 to 42 characters: ASCII letters, digits, '-', '_' and '.'
 // to MaxNameLen characters, ASCII letters, digits, '-', '_' and '.', starting
 // and ending with a letter or digit, without "--" or "..". The error, which
 // wraps ErrInvalidName, says what is wrong and what is allowed, in words fit
-// to show the user. Uniqueness (case-insensitive) is the store's business.
+// to show the user. Uniqueness (ignoring case, across users and orgs) is
+// checked by CreateUser and CreateOrg.
 func ValidName(s string) error {
 	fail := func(format string, args ...any) error {
 		return &ruleError{ErrInvalidName, fmt.Sprintf(format, args...) + "; " + allowed}

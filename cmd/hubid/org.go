@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hubid/hubid/internal/accounts"
+	"github.com/hubid/hubid/internal/store"
+)
+
+// runOrg runs "hubid org": add, list, member.
+func runOrg(ctx context.Context, e *env, args []string) error {
+	return e.subcommand(ctx, "org", args, map[string]func(context.Context, *env, []string) error{
+		"add": orgAdd, "list": orgList, "member": orgMember,
+	}, []string{"add", "list", "member"})
+}
+
+type orgJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	FullName  string `json:"full_name"`
+	Plan      string `json:"plan,omitempty"`
+	CreatedAt string `json:"created_at"`
+}
+
+func orgAdd(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("org add", "org add NAME [--full-name NAME] [--plan team|enterprise] [--json]")
+	fullName := fs.String("full-name", "", "full name")
+	plan := fs.String("plan", "", `plan: "", team or enterprise`)
+	asJSON := fs.Bool("json", false, "print JSON")
+	data := e.dataDirFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give exactly one org NAME")
+	}
+	spec := accounts.OrgSpec{Name: pos[0], FullName: *fullName, Plan: *plan}
+	if err := spec.Validate(); err != nil {
+		return flagError(err, accounts.ErrInvalidPlan)
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, err := accounts.CreateOrg(ctx, st, spec, time.Now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(orgJSON{o.ID, o.Name, o.FullName, o.Plan, o.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	fmt.Fprintf(e.stdout, "created org %s (id %s)\n", o.Name, o.ID)
+	return nil
+}
+
+func orgList(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("org list", "org list [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	data := e.dataDirFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	orgs, err := st.ListOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]orgJSON, 0, len(orgs))
+		for _, o := range orgs {
+			out = append(out, orgJSON{o.ID, o.Name, o.FullName, o.Plan, o.CreatedAt.UTC().Format(time.RFC3339)})
+		}
+		return e.printJSON(map[string]any{"orgs": out})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tID\tFULL NAME\tPLAN")
+	for _, o := range orgs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Name, o.ID, o.FullName, o.Plan)
+	}
+	return tw.Flush()
+}
+
+func orgMember(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("org member", "org member ORG USERNAME --role admin|write|contributor|read|none [--json]")
+	role := fs.String("role", store.RoleRead, "role in the org; none removes the member")
+	asJSON := fs.Bool("json", false, "print JSON")
+	data := e.dataDirFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("give ORG and USERNAME")
+	}
+	r, err := accounts.ParseRole(*role)
+	if err != nil {
+		return flagError(err, accounts.ErrInvalidRole)
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o, u, err := accounts.SetMember(ctx, st, pos[0], pos[1], *role)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(map[string]string{"org": o.Name, "username": u.Username, "role": *role})
+	}
+	if r == "" {
+		fmt.Fprintf(e.stdout, "%s is no longer a member of %s\n", u.Username, o.Name)
+	} else {
+		fmt.Fprintf(e.stdout, "%s is now %s of %s\n", u.Username, r, o.Name)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+// UserSpec is what a person asks for when creating a user.
+type UserSpec struct {
+	Username string // see ValidName; unique among users and orgs, ignoring case
+	FullName string // "" = the username
+	Email    string
+	// EmailVerified: the email is known to belong to the user (an admin
+	// gave it).
+	EmailVerified bool
+	IsPro         bool
+	// Password is checked against the policy (CheckPassword) and stored
+	// hashed; "" creates a user who cannot sign in with a password until
+	// one is set (SetPassword).
+	Password string
+}
+
+// Validate checks the spec without the store and returns its first
+// problem: an invalid name (ErrInvalidName) before a password against the
+// policy (ErrInvalidPassword).
+func (s UserSpec) Validate() error {
+	if err := ValidName(s.Username); err != nil {
+		return err
+	}
+	if s.Password != "" {
+		if err := CheckPassword(s.Password); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateUser validates s, makes sure no user or org has the name (ignoring
+// case; an error matching ErrNameTaken if one has), hashes the password
+// with h, and stores the new user, whom it returns.
+func CreateUser(ctx context.Context, st Store, h PasswordHasher, s UserSpec, now time.Time) (store.User, error) {
+	if err := s.Validate(); err != nil {
+		return store.User{}, err
+	}
+	if err := checkNameFree(ctx, st, s.Username, false); err != nil {
+		return store.User{}, err
+	}
+	u := store.User{
+		ID: NewID(), Username: s.Username, FullName: s.FullName, Email: s.Email,
+		EmailVerified: s.EmailVerified, IsPro: s.IsPro, CreatedAt: now,
+	}
+	if u.FullName == "" {
+		u.FullName = u.Username
+	}
+	if s.Password != "" {
+		var err error
+		if u.PasswordHash, err = h.Hash(ctx, s.Password); err != nil {
+			return store.User{}, err
+		}
+	}
+	if err := st.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return store.User{}, userExists(s.Username)
+		}
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// SetPassword checks pw against the policy and makes it the password of
+// the user called username, whom it returns (a *NotFoundError if there is
+// none).
+func SetPassword(ctx context.Context, st Store, h PasswordHasher, username, pw string) (store.User, error) {
+	if err := CheckPassword(pw); err != nil {
+		return store.User{}, err
+	}
+	u, err := FindUser(ctx, st, username)
+	if err != nil {
+		return store.User{}, err
+	}
+	hash, err := h.Hash(ctx, pw)
+	if err != nil {
+		return store.User{}, err
+	}
+	err = st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil })
+	if err != nil {
+		return store.User{}, notFound(err, "user", username)
+	}
+	u.PasswordHash = hash
+	return u, nil
+}
+
+// DeleteUser deletes the user called username and returns what it was (a
+// *NotFoundError if there is none). The store takes the user's
+// memberships, consents, browser sessions, codes and tokens (OAuth access
+// and refresh tokens, user access tokens) with it, so everything the user
+// signed in to stops working at once; apps the user owns stay.
+func DeleteUser(ctx context.Context, st Store, username string) (store.User, error) {
+	u, err := FindUser(ctx, st, username)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := st.DeleteUser(ctx, u.ID); err != nil {
+		return store.User{}, notFound(err, "user", username)
+	}
+	return u, nil
+}

@@ -1,0 +1,147 @@
+package accounts
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+func TestCreateUser(t *testing.T) {
+	tests := []struct {
+		name    string
+		spec    UserSpec
+		wantErr error
+		msg     string // the whole message, when it matters
+		want    store.User
+	}{
+		{name: "ok", spec: UserSpec{Username: "bob", FullName: "Bob B", Email: "bob@example.com", EmailVerified: true, IsPro: true, Password: "long enough"},
+			want: store.User{Username: "bob", FullName: "Bob B", Email: "bob@example.com", EmailVerified: true, IsPro: true, PasswordHash: "hashed:long enough"}},
+		{name: "no-password-no-full-name", spec: UserSpec{Username: "Bob.B"},
+			want: store.User{Username: "Bob.B", FullName: "Bob.B"}},
+		{name: "org-has-the-name", spec: UserSpec{Username: "acme"},
+			wantErr: ErrNameTaken, msg: `"acme" is already an org name; users and orgs share one namespace`},
+		{name: "org-has-the-name-in-other-case", spec: UserSpec{Username: "ACME", Password: "long enough"},
+			wantErr: ErrNameTaken, msg: `"ACME" is already an org name; users and orgs share one namespace`},
+		{name: "user-has-the-name", spec: UserSpec{Username: "alice"},
+			wantErr: ErrNameTaken, msg: `a user named "alice" already exists`},
+		{name: "user-has-the-name-in-other-case", spec: UserSpec{Username: "ALICE"},
+			wantErr: ErrNameTaken, msg: `a user named "ALICE" already exists`},
+		{name: "empty-name", spec: UserSpec{}, wantErr: ErrInvalidName},
+		{name: "bad-end", spec: UserSpec{Username: "x-"}, wantErr: ErrInvalidName},
+		{name: "bad-char", spec: UserSpec{Username: "a b"}, wantErr: ErrInvalidName},
+		{name: "reserved", spec: UserSpec{Username: "Settings"}, wantErr: ErrInvalidName},
+		{name: "short-password", spec: UserSpec{Username: "bob", Password: "short"},
+			wantErr: ErrInvalidPassword, msg: "password is too short: 5 characters, use at least 8"},
+		{name: "bad-name-before-bad-password", spec: UserSpec{Username: "-bob", Password: "short"}, wantErr: ErrInvalidName},
+		{name: "invalid-name-before-namespace", spec: UserSpec{Username: "acme-"}, wantErr: ErrInvalidName},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, h := newFakeStore(), &fakeHasher{}
+			got, err := CreateUser(ctx, st, h, tc.spec, now)
+			checkErr(t, err, tc.wantErr, tc.msg)
+			if tc.wantErr != nil {
+				if len(st.users) != 1 || len(st.orgs) != 1 || h.calls != 0 {
+					t.Errorf("a refused user left %d users, %d orgs, %d hashes", len(st.users), len(st.orgs), h.calls)
+				}
+				return
+			}
+			if !regexp.MustCompile(`^[0-9a-f]{24}$`).MatchString(got.ID) || !got.CreatedAt.Equal(now) {
+				t.Errorf("id %q, created %v", got.ID, got.CreatedAt)
+			}
+			tc.want.ID, tc.want.CreatedAt = got.ID, got.CreatedAt
+			if got != tc.want {
+				t.Errorf("CreateUser = %+v, want %+v", got, tc.want)
+			}
+			if stored, err := st.UserByName(ctx, tc.spec.Username); err != nil || stored != got {
+				t.Errorf("stored %+v, %v; want %+v", stored, err, got)
+			}
+		})
+	}
+	t.Run("name-taken-at-insert", func(t *testing.T) {
+		st := newFakeStore()
+		st.createErr = store.ErrAlreadyExists
+		_, err := CreateUser(ctx, st, &fakeHasher{}, UserSpec{Username: "bob"}, now)
+		checkErr(t, err, ErrNameTaken, `a user named "bob" already exists`)
+	})
+	t.Run("store-error", func(t *testing.T) {
+		st := newFakeStore()
+		st.err = errDisk
+		if _, err := CreateUser(ctx, st, &fakeHasher{}, UserSpec{Username: "bob"}, now); err != errDisk {
+			t.Errorf("error %v, want the store's", err)
+		}
+	})
+	t.Run("real-hasher", func(t *testing.T) {
+		st := newFakeStore()
+		u, err := CreateUser(ctx, st, NewHasher(1), UserSpec{Username: "bob", Password: "long enough"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := VerifyPassword(u.PasswordHash, "long enough"); !ok || err != nil {
+			t.Errorf("the stored hash %q does not verify: %v", u.PasswordHash, err)
+		}
+	})
+}
+
+func TestSetPassword(t *testing.T) {
+	tests := []struct {
+		name, username, pw string
+		wantErr            error
+		msg                string
+	}{
+		{name: "ok", username: "alice", pw: "a new password"},
+		{name: "other-case", username: "ALICE", pw: "a new password"},
+		{name: "short", username: "alice", pw: "1234567", wantErr: ErrInvalidPassword},
+		{name: "empty", username: "alice", pw: "", wantErr: ErrInvalidPassword},
+		{name: "no-such-user", username: "nobody", pw: "a new password", wantErr: store.ErrNotFound, msg: `user "nobody" not found`},
+		{name: "an-org", username: "acme", pw: "a new password", wantErr: store.ErrNotFound, msg: `user "acme" not found`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, h := newFakeStore(), &fakeHasher{}
+			u, err := SetPassword(ctx, st, h, tc.username, tc.pw)
+			checkErr(t, err, tc.wantErr, tc.msg)
+			stored := st.users["alice"]
+			if tc.wantErr != nil {
+				if stored.PasswordHash != "" || h.calls != 0 {
+					t.Errorf("a refused change stored %q after %d hashes", stored.PasswordHash, h.calls)
+				}
+				return
+			}
+			if stored.PasswordHash != "hashed:"+tc.pw || u != stored {
+				t.Errorf("returned %+v, stored %+v", u, stored)
+			}
+		})
+	}
+}
+
+func TestDeleteUser(t *testing.T) {
+	tests := []struct {
+		name, username string
+		wantErr        error
+		msg            string
+	}{
+		{name: "ok", username: "alice"},
+		{name: "other-case", username: "Alice"},
+		{name: "no-such-user", username: "nobody", wantErr: store.ErrNotFound, msg: `user "nobody" not found`},
+		{name: "an-org", username: "acme", wantErr: store.ErrNotFound, msg: `user "acme" not found`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newFakeStore()
+			st.members[[2]string{"o-acme", "u-alice"}] = store.RoleRead
+			u, err := DeleteUser(ctx, st, tc.username)
+			checkErr(t, err, tc.wantErr, tc.msg)
+			if tc.wantErr != nil {
+				if len(st.users) != 1 || len(st.orgs) != 1 {
+					t.Errorf("a refused deletion left %d users, %d orgs", len(st.users), len(st.orgs))
+				}
+				return
+			}
+			if u.ID != "u-alice" || len(st.users) != 0 || len(st.members) != 0 {
+				t.Errorf("deleted %+v; left users %v, members %v", u, st.users, st.members)
+			}
+		})
+	}
+}
