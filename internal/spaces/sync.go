@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/apps"
 	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
@@ -293,17 +294,11 @@ func sameApp(a, b store.App) bool {
 
 // resolveOwner finds the Space owner, a user or an org.
 func resolveOwner(ctx context.Context, st store.Store, owner string) (string, error) {
-	if u, err := st.UserByName(ctx, owner); err == nil {
-		return u.ID, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
+	o, err := accounts.ResolveOwner(ctx, st, owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", inputErrorf("space owner %q is neither a user nor an org on this hub", owner)
 	}
-	if o, err := st.OrgByName(ctx, owner); err == nil {
-		return o.ID, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
-	return "", inputErrorf("space owner %q is neither a user nor an org on this hub", owner)
+	return o.ID, err
 }
 
 // checkOrgs makes sure every hf_oauth_authorized_org exists. Each one
