@@ -18,11 +18,12 @@ var ErrNotFound = errors.New("signin: not found")
 // id that points here, so cookies stay small and tokens never leave the
 // server.
 //
-// Keys are short ASCII strings made by the SDK; values are opaque bytes
-// that hold access and refresh tokens, so a persistent implementation must
-// be protected like a password database. Implementations must be safe for
-// concurrent use. An entry must not be returned after its expiry; removing
-// it then is up to the implementation.
+// Keys are short ASCII strings made by the SDK, and case matters in them;
+// values are opaque bytes that hold access and refresh tokens, so a
+// persistent implementation must be protected like a password database.
+// Implementations must be safe for concurrent use. An entry must not be
+// returned after its expiry; removing it then is up to the implementation.
+// signintest.TestStore checks an implementation against these rules.
 type Store interface {
 	// Get returns the value stored under key, or ErrNotFound.
 	Get(ctx context.Context, key string) ([]byte, error)
