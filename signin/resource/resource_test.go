@@ -1,4 +1,4 @@
-package signin_test
+package resource_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubid/hubid/signin"
+	"github.com/hubid/hubid/signin/resource"
 	"github.com/hubid/hubid/signintest"
 )
 
@@ -51,14 +51,14 @@ func tokens(t *testing.T, p *signintest.Provider, scope string) (access, refresh
 func TestRequireScope(t *testing.T) {
 	clock := signintest.NewClock(time.Now())
 	p := signintest.NewProvider(t, signintest.WithClock(clock.Now))
-	rs, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{
+	rs, err := resource.New(context.Background(), resource.Config{
 		Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret, CacheTTL: 30 * time.Second, Now: clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello "+signin.TokenInfoFrom(r).Username)
+		io.WriteString(w, "hello "+resource.TokenInfoFrom(r).Username)
 	}), "read-repos"))
 	defer api.Close()
 	call := func(token string) (int, string, string) {
@@ -115,7 +115,7 @@ func TestRequireScope(t *testing.T) {
 	}
 
 	// A hub that cannot be reached is a 503, not a 401.
-	down, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+	down, err := resource.New(context.Background(), resource.Config{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
