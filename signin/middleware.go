@@ -9,8 +9,9 @@ import (
 	"github.com/hubid/hubid/oidc"
 )
 
-// RequireLogin lets only signed-in users through to h; inside h, User and
-// Token return them at no extra cost. Others get, for a page request, a
+// RequireLogin lets only signed-in users through to h; inside h,
+// UserFrom and TokenFrom (with r.Context() or any context derived from
+// it), and User and Token, return them at no extra cost. Others get, for a page request, a
 // 303 to the login route that comes back to this page; for a request made
 // by a script (Accept: application/json without text/html,
 // X-Requested-With: XMLHttpRequest, or Sec-Fetch-Mode other than
@@ -19,12 +20,12 @@ import (
 // redirect to the provider would only confuse fetch.
 func (s *SignIn) RequireLogin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess := s.current(r)
-		if sess == nil {
+		si := s.current(r)
+		if si == nil {
 			s.unauthorized(w, r)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, si)))
 	})
 }
 
@@ -35,7 +36,7 @@ func (s *SignIn) RequireLogin(h http.Handler) http.Handler {
 // provider's userinfo orgs at sign-in and at each refresh.
 func (s *SignIn) RequireOrg(org string, h http.Handler) http.Handler {
 	return s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess := r.Context().Value(ctxKey{}).(*session)
+		sess := fromContext(r.Context()).sess
 		if sess.User.InOrg(org) {
 			h.ServeHTTP(w, r)
 			return

@@ -29,7 +29,7 @@ func ExampleServer_RequireScope() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /api/repos", rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "the repos of %s", resource.TokenInfoFrom(r).Username)
+		fmt.Fprintf(w, "the repos of %s", resource.TokenInfoFrom(r.Context()).Username)
 	}), "read-repos"))
 	api := httptest.NewServer(mux)
 	defer api.Close()

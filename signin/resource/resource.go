@@ -174,10 +174,12 @@ func (rs *Server) Introspect(ctx context.Context, token string) (TokenInfo, erro
 
 type tokenInfoKey struct{}
 
-// TokenInfoFrom returns the token information RequireScope stored in the
-// request's context, or nil.
-func TokenInfoFrom(r *http.Request) *TokenInfo {
-	t, _ := r.Context().Value(tokenInfoKey{}).(*TokenInfo)
+// TokenInfoFrom returns what the hub said about the request's bearer
+// token, which RequireScope put in the request's context, for code that
+// has only ctx (r.Context() or a context derived from it); nil outside
+// RequireScope.
+func TokenInfoFrom(ctx context.Context) *TokenInfo {
+	t, _ := ctx.Value(tokenInfoKey{}).(*TokenInfo)
 	return t
 }
 

@@ -58,7 +58,7 @@ func TestRequireScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello "+resource.TokenInfoFrom(r).Username)
+		io.WriteString(w, "hello "+resource.TokenInfoFrom(r.Context()).Username)
 	}), "read-repos"))
 	defer api.Close()
 	call := func(token string) (int, string, string) {
