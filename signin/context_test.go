@@ -30,7 +30,7 @@ func TestContextAccessors(t *testing.T) {
 		json.NewEncoder(w).Encode([2]meBody{{User: a.s.User(r), Token: a.s.Token(r)}, deep(r.Context())})
 	})
 	mux.Handle("GET /login-only", a.s.RequireLogin(both))
-	mux.Handle("GET /org-only", a.s.RequireOrg(signintest.OrgName, both))
+	mux.Handle("GET /org-only", a.s.RequireOrg(signintest.OrgName)(both))
 	mux.Handle("GET /open", both)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

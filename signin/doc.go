@@ -10,6 +10,26 @@
 //	s.Register(mux) // /login/huggingface, /login/callback, /logout
 //	mux.Handle("GET /me", s.RequireLogin(me))
 //
+// # Middleware and accessors
+//
+// Every middleware of the SDK has one shape, func(http.Handler)
+// http.Handler, so that it composes with any router or middleware chain.
+// One without arguments is a method of that type (pass s.RequireLogin
+// itself); one with arguments takes them and returns a middleware:
+// s.RequireOrg("demo-org"), and rs.RequireScope("read-repos") in package
+// resource.
+//
+//	mux.Handle("GET /me", s.RequireLogin(me))
+//	mux.Handle("GET /team", s.RequireOrg("demo-org")(team))
+//
+// What a middleware learned about the request travels in the request's
+// context, and an accessor named after it with "From" reads it back from
+// any context derived from that one, so code far from the handler needs
+// only ctx: UserFrom and TokenFrom here, resource.TokenInfoFrom there.
+// s.User(r) and s.Token(r) also work on requests no middleware saw (a
+// home page that greets a signed-in visitor), reading the session from
+// the Store.
+//
 // # What it owns
 //
 // The package owns the relying-party side of the authorization-code flow

@@ -89,7 +89,7 @@ func ExampleSignIn_RequireOrg() {
 	var s *signin.SignIn // from signin.New
 	mux := http.NewServeMux()
 	s.Register(mux)
-	mux.Handle("GET /team", s.RequireOrg("demo-org", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /team", s.RequireOrg("demo-org")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "Welcome, member of demo-org")
 	})))
 }

@@ -49,7 +49,7 @@ func newHandler(s *signin.SignIn) http.Handler {
 	mux.Handle("GET /me", s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		render(w, mePage, pageData{Button: s.LoginButton(r), User: s.User(r), Token: s.Token(r), Org: org})
 	})))
-	mux.Handle("GET /org", s.RequireOrg(org, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /org", s.RequireOrg(org)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		render(w, orgPage, pageData{Button: s.LoginButton(r), User: s.User(r), Org: org})
 	})))
 	return mux

@@ -10,7 +10,7 @@
 //		ClientID:     os.Getenv("OAUTH_CLIENT_ID"),
 //		ClientSecret: os.Getenv("OAUTH_CLIENT_SECRET"),
 //	})
-//	mux.Handle("GET /api/repos", rs.RequireScope(repos, "read-repos"))
+//	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(repos))
 //
 // # What it owns
 //

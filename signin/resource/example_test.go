@@ -28,9 +28,9 @@ func ExampleServer_RequireScope() {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /api/repos", rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "the repos of %s", resource.TokenInfoFrom(r.Context()).Username)
-	}), "read-repos"))
+	})))
 	api := httptest.NewServer(mux)
 	defer api.Close()
 

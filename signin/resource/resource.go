@@ -183,45 +183,57 @@ func TokenInfoFrom(ctx context.Context) *TokenInfo {
 	return t
 }
 
-// RequireScope lets through requests whose bearer token is an access token
-// (token_type "bearer") active on the hub and carrying every scope in
-// scopes. Others get 401 invalid_token (no, bad, expired or revoked token,
-// or a refresh token) or 403 insufficient_scope, with the
-// WWW-Authenticate header of RFC 6750 §3; a hub that cannot be reached
-// gives 503.
-func (rs *Server) RequireScope(h http.Handler, scopes ...string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		deny := func(status int, code, desc string) {
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
-			writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
-		}
-		auth := r.Header.Get("Authorization")
-		if len(auth) < 8 || !strings.EqualFold(auth[:7], "Bearer ") {
-			deny(http.StatusUnauthorized, "invalid_token", "send Authorization: Bearer <access token>")
+// RequireScope returns a middleware that lets through requests whose
+// bearer token is an access token (token_type "bearer") active on the hub
+// and carrying every scope in scopes:
+//
+//	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(repos))
+//
+// Others get 401 invalid_token (no, bad, expired or revoked token, or a
+// refresh token) or 403 insufficient_scope, with the WWW-Authenticate
+// header of RFC 6750 §3; a hub that cannot be reached gives 503. Inside
+// the handler, TokenInfoFrom(r.Context()) says whose token it is.
+func (rs *Server) RequireScope(scopes ...string) func(http.Handler) http.Handler {
+	scopes = slices.Clone(scopes)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rs.serveChecked(w, r, h, scopes)
+		})
+	}
+}
+
+// serveChecked serves r with h when its bearer token passes, else refuses it.
+func (rs *Server) serveChecked(w http.ResponseWriter, r *http.Request, h http.Handler, scopes []string) {
+	deny := func(status int, code, desc string) {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
+		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	}
+	auth := r.Header.Get("Authorization")
+	if len(auth) < 8 || !strings.EqualFold(auth[:7], "Bearer ") {
+		deny(http.StatusUnauthorized, "invalid_token", "send Authorization: Bearer <access token>")
+		return
+	}
+	info, err := rs.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the hub could not check the token; try again"})
+		return
+	}
+	if !info.Active {
+		deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
+		return
+	}
+	if !info.IsAccessToken() {
+		deny(http.StatusUnauthorized, "invalid_token", "the token is not an access token")
+		return
+	}
+	for _, s := range scopes {
+		if !slices.Contains(info.Scopes(), s) {
+			deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
 			return
 		}
-		info, err := rs.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
-		if err != nil {
-			w.Header().Set("Retry-After", "5")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the hub could not check the token; try again"})
-			return
-		}
-		if !info.Active {
-			deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
-			return
-		}
-		if !info.IsAccessToken() {
-			deny(http.StatusUnauthorized, "invalid_token", "the token is not an access token")
-			return
-		}
-		for _, s := range scopes {
-			if !slices.Contains(info.Scopes(), s) {
-				deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
-				return
-			}
-		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
-	})
+	}
+	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
 }
 
 // writeJSON writes v with its headers set before the status.

@@ -57,9 +57,9 @@ func TestRequireScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := httptest.NewServer(rs.RequireScope("read-repos")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "hello "+resource.TokenInfoFrom(r.Context()).Username)
-	}), "read-repos"))
+	})))
 	defer api.Close()
 	call := func(token string) (int, string, string) {
 		req, _ := http.NewRequest("GET", api.URL, nil)
@@ -123,7 +123,7 @@ func TestRequireScope(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Authorization", "Bearer "+withScope)
-	down.RequireScope(http.NotFoundHandler(), "read-repos").ServeHTTP(rec, req)
+	down.RequireScope("read-repos")(http.NotFoundHandler()).ServeHTTP(rec, req)
 	if rec.Code != 503 {
 		t.Errorf("hub down: %d", rec.Code)
 	}
