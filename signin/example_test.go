@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hubid/hubid/signin"
@@ -81,6 +82,35 @@ func ExampleConfig() {
 	}
 	fmt.Println(cfg.Validate())
 	// Output: <nil>
+}
+
+// OnLogin runs once per login, before the session starts: here it keeps
+// a row per user in the app's own table and lets only members of
+// demo-org in. Refuse shows its reason to the user; any other error
+// refuses the login with a generic page.
+func ExampleConfig_onLogin() {
+	cfg, err := signin.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mu sync.Mutex
+	users := map[string]string{} // sub → username: the app's user table
+	cfg.OnLogin = func(r *http.Request, u *signin.User, _ *signin.Token) error {
+		if !u.InOrg("demo-org") {
+			return signin.Refuse("This app is for members of demo-org.")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		users[u.Sub] = u.Username // key on Sub: it survives renames
+		return nil
+	}
+	s, err := signin.New(context.Background(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Register(mux)
+	log.Fatal(http.ListenAndServe(":"+os.Getenv("PORT"), mux))
 }
 
 // Gate a page on membership of an organization: members see it, others a
