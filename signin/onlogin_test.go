@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hubid/hubid/signin"
@@ -79,11 +80,11 @@ func TestOnLoginRefuses(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			store := signin.NewMemoryStore(0, nil)
-			calls := 0
+			var calls atomic.Int32
 			a := newTestApp(t, p, func(cfg *signin.Config) {
 				cfg.Store = store
 				cfg.OnLogin = func(*http.Request, *signin.User, *signin.Token) error {
-					calls++
+					calls.Add(1)
 					return c.err
 				}
 			})
@@ -95,8 +96,8 @@ func TestOnLoginRefuses(t *testing.T) {
 			if c.unwanted != "" && strings.Contains(r.Body, c.unwanted) {
 				t.Errorf("the page shows %q", c.unwanted)
 			}
-			if calls != 1 {
-				t.Errorf("OnLogin called %d times", calls)
+			if n := calls.Load(); n != 1 {
+				t.Errorf("OnLogin called %d times", n)
 			}
 			if n := store.Len(); n != 0 {
 				t.Errorf("%d entries in the store after a refused login, want none", n)

@@ -82,6 +82,9 @@ func TestRequireScope(t *testing.T) {
 	if status, _, www := call(accessToken(t, p, "openid")); status != 403 || !strings.Contains(www, `error="insufficient_scope"`) {
 		t.Errorf("token without read-repos: %d %s", status, www)
 	}
+	if info := resource.TokenInfoFrom(context.Background()); info != nil {
+		t.Errorf("TokenInfoFrom outside RequireScope: %+v", info)
+	}
 	if status, _, www := call(""); status != 401 || !strings.Contains(www, `error="invalid_token"`) {
 		t.Errorf("no token: %d %s", status, www)
 	}
