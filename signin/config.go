@@ -111,6 +111,16 @@ type Config struct {
 	SessionLifetime time.Duration
 	// Cookie tunes the cookies.
 	Cookie CookieOptions
+	// OnLogin, when set, is called once per login, at the callback, after
+	// the provider's answer passed every check and before the session
+	// starts, with the callback request and copies of the user and token
+	// the session will hold: the place to create a local user row or to
+	// restrict who signs in. It is not called when a session is refreshed.
+	// An error refuses the login: no session starts (a session the browser
+	// already had is left as it was), the error is logged, and the browser
+	// gets a page saying so: 403 with the reason for an error made by
+	// Refuse, else 500 asking to try again (the error's text is not shown).
+	OnLogin func(r *http.Request, u *User, t *Token) error
 	// Logger receives what went wrong behind an error page (never a token).
 	// Default slog.Default().
 	Logger *slog.Logger

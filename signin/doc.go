@@ -1,14 +1,37 @@
 // Package signin is "Sign in with HF" for any Go web app: the login,
 // callback and logout routes, a login button, sessions that survive the
-// Spaces iframe, expiry and refresh, and RequireLogin / RequireOrg
-// middleware. It works against huggingface.co and against a hubid
-// provider alike, with no code change: only the issuer differs.
+// Spaces iframe, expiry and refresh, RequireLogin / RequireOrg
+// middleware, a hook at each login (Config.OnLogin) and an HTTP client
+// for the hub's API on the user's behalf (Client). It works against
+// huggingface.co and against a hubid provider alike, with no code change:
+// only the issuer differs. APIs and MCP servers that accept the hub's
+// access tokens use package signin/resource instead.
 //
 //	cfg, err := signin.FromEnv() // what hf_oauth: true gives a Space
 //	s, err := signin.New(ctx, cfg)
 //	mux := http.NewServeMux()
 //	s.Register(mux) // /login/huggingface, /login/callback, /logout
+//	mux.Handle("GET /me", s.RequireLogin(me)) // me calls signin.UserFrom(r.Context())
+//
+// # Middleware and accessors
+//
+// Every middleware of the SDK has one shape, func(http.Handler)
+// http.Handler, so that it composes with any router or middleware chain.
+// One without arguments is a method of that type (pass s.RequireLogin
+// itself); one with arguments takes them and returns a middleware:
+// s.RequireOrg("demo-org"), and rs.RequireScope("read-repos") in package
+// resource.
+//
 //	mux.Handle("GET /me", s.RequireLogin(me))
+//	mux.Handle("GET /team", s.RequireOrg("demo-org")(team))
+//
+// What a middleware learned about the request travels in the request's
+// context, and an accessor named after it with "From" reads it back from
+// any context derived from that one, so code far from the handler needs
+// only ctx: UserFrom and TokenFrom here, resource.TokenInfoFrom there.
+// s.User(r) and s.Token(r) also work on requests no middleware saw (a
+// home page that greets a signed-in visitor), reading the session from
+// the Store.
 //
 // # What it owns
 //
@@ -110,10 +133,19 @@
 //	FlowLifetime                  time to finish signing in              10 minutes
 //	ID token exp                  checked once, at the callback          1 h (with Config.Leeway, 60 s)
 //
-// Expired means signed out in every handler: User, Token, RequireLogin,
-// RequireOrg and LoginButton all see the same session, refreshed first
-// when the provider issued a refresh token (at most once at a time per
-// session, so a rotating refresh token is not used twice).
+// Expired means signed out in every handler: User, Token, Client,
+// RequireLogin, RequireOrg and LoginButton all see the same session,
+// refreshed first when the provider issued a refresh token (at most once
+// at a time per session, so a rotating refresh token is not used twice),
+// and saved refreshed. Client also refreshes the token when it expires
+// during a long request.
+//
+// # Sessions and stores
+//
+// Sessions live in Config.Store, a MemoryStore by default (its zero value
+// works too). Another Store (a database, Redis) lets sessions survive
+// restarts and be shared by replicas; signintest.TestStore checks one
+// against the rules the SDK relies on.
 //
 // # Local development and tests
 //

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hubid/hubid/signin"
@@ -83,13 +84,42 @@ func ExampleConfig() {
 	// Output: <nil>
 }
 
+// OnLogin runs once per login, before the session starts: here it keeps
+// a row per user in the app's own table and lets only members of
+// demo-org in. Refuse shows its reason to the user; any other error
+// refuses the login with a generic page.
+func ExampleConfig_onLogin() {
+	cfg, err := signin.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	var mu sync.Mutex
+	users := map[string]string{} // sub → username: the app's user table
+	cfg.OnLogin = func(r *http.Request, u *signin.User, _ *signin.Token) error {
+		if !u.InOrg("demo-org") {
+			return signin.Refuse("This app is for members of demo-org.")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		users[u.Sub] = u.Username // key on Sub: it survives renames
+		return nil
+	}
+	s, err := signin.New(context.Background(), cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Register(mux)
+	log.Fatal(http.ListenAndServe(":"+os.Getenv("PORT"), mux))
+}
+
 // Gate a page on membership of an organization: members see it, others a
 // 403 page, signed-out visitors go to the login first.
 func ExampleSignIn_RequireOrg() {
 	var s *signin.SignIn // from signin.New
 	mux := http.NewServeMux()
 	s.Register(mux)
-	mux.Handle("GET /team", s.RequireOrg("demo-org", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /team", s.RequireOrg("demo-org")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "Welcome, member of demo-org")
 	})))
 }
@@ -104,24 +134,42 @@ func ExampleSignIn_LoginButton() {
 	})
 }
 
-// Call the hub's API on the user's behalf with their token.
-func ExampleSignIn_Token() {
+// Call the hub's API on the user's behalf: Client sends their access
+// token and refreshes it when it expires.
+func ExampleSignIn_Client() {
 	var s *signin.SignIn // from signin.New
 	http.Handle("GET /whoami", s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := s.Token(r)
-		if !tok.HasScope("read-repos") {
+		if !signin.TokenFrom(r.Context()).HasScope("read-repos") {
 			http.Error(w, "this app was not granted read-repos", http.StatusForbidden)
 			return
 		}
-		req, _ := http.NewRequestWithContext(r.Context(), "GET", s.Config().Issuer+"/api/whoami-v2", nil)
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		resp, err := http.DefaultClient.Do(req)
+		c, err := s.Client(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		resp, err := c.Get(s.Config().Issuer + "/api/whoami-v2")
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
-		fmt.Fprintf(w, "whoami: %s, token valid until %s\n", resp.Status, tok.Expiry.Format(time.RFC3339))
+		fmt.Fprintf(w, "whoami: %s\n", resp.Status)
+	})))
+}
+
+// Code far from the handler needs only the context: what RequireLogin
+// put there, UserFrom and TokenFrom read back.
+func ExampleUserFrom() {
+	var s *signin.SignIn // from signin.New
+	greeting := func(ctx context.Context) string {
+		if u := signin.UserFrom(ctx); u != nil {
+			return "Hello @" + u.Username
+		}
+		return "Hello"
+	}
+	http.Handle("GET /hello", s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, html.EscapeString(greeting(r.Context())))
 	})))
 }
 

@@ -11,7 +11,7 @@ import (
 type page struct {
 	Title    string
 	Message  string
-	Detail   string // shown smaller; from the provider, never an internal cause
+	Detail   string // shown smaller; from the provider or Refuse, never an internal cause
 	Hint     string
 	Link     string
 	LinkText string
@@ -31,6 +31,7 @@ const (
 	pageClientRejected
 	pageBadAnswer
 	pageCookiesBlocked
+	pageOnLoginFailed
 )
 
 // pageFor returns the page of a failure; retry is the login route.
@@ -73,6 +74,10 @@ func (s *SignIn) pageFor(k pageKind, retry string) page {
 		return page{Title: "Cookies are blocked for this app",
 			Message: "Signing in needs a cookie from this app, and your browser did not keep it, even with the app open in its own tab.",
 			Hint:    "Allow cookies for this site (private windows and some privacy settings block them), then try again.",
+			Link:    retry, LinkText: "Try again"}
+	case pageOnLoginFailed:
+		return page{Title: "Something went wrong",
+			Message: "The app could not complete your sign-in. Try again in a moment.",
 			Link:    retry, LinkText: "Try again"}
 	}
 	return page{Title: "Something went wrong", Message: "Try again in a moment."}

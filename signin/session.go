@@ -173,14 +173,28 @@ func (s *SignIn) readSession(r *http.Request, o origin) (*session, string) {
 	return &sess, key
 }
 
-// ctxKey carries the live session of a request through RequireLogin.
+// ctxKey carries a request's live session (a *signedIn) from RequireLogin
+// and RequireOrg to the handler and to UserFrom and TokenFrom.
 type ctxKey struct{}
 
-// current returns the request's live session: expired means signed out,
-// except that a session with a refresh token is refreshed first.
-func (s *SignIn) current(r *http.Request) *session {
-	if sess, ok := r.Context().Value(ctxKey{}).(*session); ok {
-		return sess
+// signedIn is a live session and its store key.
+type signedIn struct {
+	sess *session
+	key  string
+}
+
+// fromContext returns the session a middleware put in ctx, or nil.
+func fromContext(ctx context.Context) *signedIn {
+	si, _ := ctx.Value(ctxKey{}).(*signedIn)
+	return si
+}
+
+// current returns the request's live session and its store key:
+// expired means signed out, except that a session with a refresh token is
+// refreshed first. It is nil when nobody is signed in.
+func (s *SignIn) current(r *http.Request) *signedIn {
+	if si := fromContext(r.Context()); si != nil {
+		return si
 	}
 	o, err := s.originFor(r)
 	if err != nil {
@@ -190,7 +204,10 @@ func (s *SignIn) current(r *http.Request) *session {
 	if sess == nil {
 		return nil
 	}
-	return s.live(r.Context(), sess, key)
+	if sess = s.live(r.Context(), sess, key); sess == nil {
+		return nil
+	}
+	return &signedIn{sess: sess, key: key}
 }
 
 // live checks the session's lifetimes and refreshes its token when it is
@@ -282,25 +299,50 @@ func (s *SignIn) refresh(ctx context.Context, key string) *session {
 
 // User returns the signed-in user of the request, or nil when nobody is
 // signed in or the session expired (a refreshable session is refreshed
-// first). The result is a copy.
+// first). It works on any request; under RequireLogin or RequireOrg it is
+// UserFrom(r.Context()). The result is a copy.
 func (s *SignIn) User(r *http.Request) *User {
-	sess := s.current(r)
-	if sess == nil {
+	return s.current(r).user()
+}
+
+// Token returns the signed-in user's access token, or nil when nobody is
+// signed in. It is never expired. It works on any request; under
+// RequireLogin or RequireOrg it is TokenFrom(r.Context()). For calls to
+// the hub, Client refreshes the token when it expires during a long
+// request.
+func (s *SignIn) Token(r *http.Request) *Token {
+	return s.current(r).token()
+}
+
+// UserFrom returns the signed-in user that RequireLogin or RequireOrg put
+// in the request's context, for code that has only ctx (r.Context() or a
+// context derived from it); nil outside those middlewares. The result is a
+// copy.
+func UserFrom(ctx context.Context) *User {
+	return fromContext(ctx).user()
+}
+
+// TokenFrom returns the access token of the user that RequireLogin or
+// RequireOrg put in the request's context; nil outside those middlewares.
+// It was live when the middleware let the request through.
+func TokenFrom(ctx context.Context) *Token {
+	return fromContext(ctx).token()
+}
+
+func (si *signedIn) user() *User {
+	if si == nil {
 		return nil
 	}
-	u := sess.User
+	u := si.sess.User
 	u.Orgs = slices.Clone(u.Orgs)
 	return &u
 }
 
-// Token returns the signed-in user's access token, or nil when nobody is
-// signed in. It is never expired.
-func (s *SignIn) Token(r *http.Request) *Token {
-	sess := s.current(r)
-	if sess == nil {
+func (si *signedIn) token() *Token {
+	if si == nil {
 		return nil
 	}
-	return &Token{AccessToken: sess.AccessToken, Scopes: slices.Clone(sess.Scopes), Expiry: sess.Expiry}
+	return &Token{AccessToken: si.sess.AccessToken, Scopes: slices.Clone(si.sess.Scopes), Expiry: si.sess.Expiry}
 }
 
 // userinfo fetches the HF profile for an access token.

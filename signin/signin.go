@@ -344,6 +344,13 @@ func (s *SignIn) serveCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, perr.status, perr.page, perr)
 		return
 	}
+	if s.cfg.OnLogin != nil {
+		si := &signedIn{sess: sess}
+		if err := s.cfg.OnLogin(r, si.user(), si.token()); err != nil {
+			s.loginRefused(w, r, sess.User, f.ReturnTo, err)
+			return
+		}
+	}
 	if err := s.startSession(w, r, o, sess); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, pageStore, err)
 		return
@@ -434,6 +441,32 @@ func (s *SignIn) providerError(w http.ResponseWriter, r *http.Request, code, des
 		p.Message = "You did not allow this app to use your account, or your account may not use it."
 	}
 	s.renderPage(w, r, status, p)
+}
+
+// Refuse returns an error for Config.OnLogin that refuses a login and
+// tells the user why: reason is shown on the error page as it is, e.g.
+// "Only members of the staff may use this app."
+func Refuse(reason string) error { return &refusal{reason: reason} }
+
+// refusal is Refuse's error.
+type refusal struct{ reason string }
+
+func (e *refusal) Error() string { return "signin: login refused: " + e.reason }
+
+// loginRefused answers a callback whose login Config.OnLogin refused.
+func (s *SignIn) loginRefused(w http.ResponseWriter, r *http.Request, u User, returnTo string, err error) {
+	var ref *refusal
+	if !errors.As(err, &ref) {
+		s.log.ErrorContext(r.Context(), "signin: OnLogin failed; login refused", "sub", u.Sub, "err", err)
+		s.renderPage(w, r, http.StatusInternalServerError, s.pageFor(pageOnLoginFailed, s.loginURL(returnTo, 0, false)))
+		return
+	}
+	s.log.InfoContext(r.Context(), "signin: OnLogin refused the login", "sub", u.Sub, "reason", ref.reason)
+	p := page{Title: "Sign-in refused", Message: "This app does not let you sign in.", Detail: ref.reason}
+	if u.Username != "" {
+		p.Message = "This app does not let @" + u.Username + " sign in."
+	}
+	s.renderPage(w, r, http.StatusForbidden, p)
 }
 
 // callbackError is a failure while redeeming a code.

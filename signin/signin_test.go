@@ -59,7 +59,7 @@ func appHandler(s *signin.SignIn) http.Handler {
 		json.NewEncoder(w).Encode(meBody{User: s.User(r), Token: s.Token(r)})
 	})
 	mux.Handle("GET /me", s.RequireLogin(me))
-	mux.Handle("GET /org", s.RequireOrg(signintest.OrgName, me))
+	mux.Handle("GET /org", s.RequireOrg(signintest.OrgName)(me))
 	return mux
 }
 

@@ -18,11 +18,12 @@ var ErrNotFound = errors.New("signin: not found")
 // id that points here, so cookies stay small and tokens never leave the
 // server.
 //
-// Keys are short ASCII strings made by the SDK; values are opaque bytes
-// that hold access and refresh tokens, so a persistent implementation must
-// be protected like a password database. Implementations must be safe for
-// concurrent use. An entry must not be returned after its expiry; removing
-// it then is up to the implementation.
+// Keys are short ASCII strings made by the SDK, and case matters in them;
+// values are opaque bytes that hold access and refresh tokens, so a
+// persistent implementation must be protected like a password database.
+// Implementations must be safe for concurrent use. An entry must not be
+// returned after its expiry; removing it then is up to the implementation.
+// signintest.TestStore checks an implementation against these rules.
 type Store interface {
 	// Get returns the value stored under key, or ErrNotFound.
 	Get(ctx context.Context, key string) ([]byte, error)
@@ -42,6 +43,9 @@ const DefaultMemoryStoreSize = 10000
 // logins (which live minutes) pushes out other logins before sessions
 // (which live hours). Sessions do not survive a restart and are not shared
 // between replicas; give Config.Store another implementation for that.
+//
+// The zero value is ready to use, with DefaultMemoryStoreSize entries and
+// time.Now; NewMemoryStore sets other bounds or another clock.
 type MemoryStore struct {
 	max int
 	now func() time.Time
@@ -71,10 +75,24 @@ func NewMemoryStore(maxEntries int, now func() time.Time) *MemoryStore {
 	return &MemoryStore{max: maxEntries, now: now, entries: map[string]*memEntry{}}
 }
 
+// init fills in what a zero MemoryStore lacks. m.mu must be held.
+func (m *MemoryStore) init() {
+	if m.entries == nil {
+		m.entries = map[string]*memEntry{}
+	}
+	if m.max <= 0 {
+		m.max = DefaultMemoryStoreSize
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+}
+
 // Get implements Store.
 func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
 	e, ok := m.entries[key]
 	if !ok {
 		return nil, ErrNotFound
@@ -90,6 +108,7 @@ func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 func (m *MemoryStore) Put(_ context.Context, key string, value []byte, expires time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
 	now := m.now()
 	if !now.Before(expires) {
 		if e, ok := m.entries[key]; ok {
@@ -118,6 +137,7 @@ func (m *MemoryStore) Put(_ context.Context, key string, value []byte, expires t
 func (m *MemoryStore) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.init()
 	if e, ok := m.entries[key]; ok {
 		m.remove(e)
 	}

@@ -137,3 +137,38 @@ func TestKeyedMutex(t *testing.T) {
 	}
 	u1()
 }
+
+// TestMemoryStoreZeroValue: a MemoryStore declared without NewMemoryStore
+// works, with the default bound and the wall clock.
+func TestMemoryStoreZeroValue(t *testing.T) {
+	ctx := context.Background()
+	var m MemoryStore
+	if m.Len() != 0 {
+		t.Errorf("Len of the zero value: %d", m.Len())
+	}
+	if _, err := m.Get(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get missing: %v", err)
+	}
+	if err := m.Delete(ctx, "missing"); err != nil {
+		t.Errorf("Delete missing: %v", err)
+	}
+	if err := m.Put(ctx, "k", []byte("v"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if v, err := m.Get(ctx, "k"); err != nil || string(v) != "v" {
+		t.Errorf("Get: %q %v", v, err)
+	}
+	m.Put(ctx, "old", []byte("x"), time.Now().Add(-time.Second))
+	if _, err := m.Get(ctx, "old"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an entry put already expired was returned: %v", err)
+	}
+	if m.max != DefaultMemoryStoreSize {
+		t.Errorf("bound %d, want DefaultMemoryStoreSize", m.max)
+	}
+	if err := m.Delete(ctx, "k"); err != nil {
+		t.Errorf("Delete: %v", err)
+	}
+	if _, err := m.Get(ctx, "k"); !errors.Is(err, ErrNotFound) || m.Len() != 0 {
+		t.Errorf("after Delete: %v, Len %d", err, m.Len())
+	}
+}

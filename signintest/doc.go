@@ -14,7 +14,9 @@
 //
 // A Browser signs in the way a person would (the provider's sign-in form,
 // then "Allow" on the consent page), keeping cookies in a jar; Authorize
-// stops at the callback so that a test can tamper with it.
+// stops at the callback so that a test can tamper with it. Clock is a
+// settable clock to share between the provider and the app. TestStore is
+// a conformance suite for a custom signin.Store.
 //
 // It owns nothing of the provider: it wires hubid's internal packages
 // together as the hubid command does, and may import them because it is

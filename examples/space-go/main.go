@@ -47,10 +47,11 @@ func newHandler(s *signin.SignIn) http.Handler {
 		render(w, homePage, pageData{Button: s.LoginButton(r), User: s.User(r), Org: org})
 	})
 	mux.Handle("GET /me", s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		render(w, mePage, pageData{Button: s.LoginButton(r), User: s.User(r), Token: s.Token(r), Org: org})
+		ctx := r.Context() // RequireLogin put the user and token there
+		render(w, mePage, pageData{Button: s.LoginButton(r), User: signin.UserFrom(ctx), Token: signin.TokenFrom(ctx), Org: org})
 	})))
-	mux.Handle("GET /org", s.RequireOrg(org, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		render(w, orgPage, pageData{Button: s.LoginButton(r), User: s.User(r), Org: org})
+	mux.Handle("GET /org", s.RequireOrg(org)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, orgPage, pageData{Button: s.LoginButton(r), User: signin.UserFrom(r.Context()), Org: org})
 	})))
 	return mux
 }

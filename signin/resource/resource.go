@@ -1,4 +1,4 @@
-package signin
+package resource
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 	"github.com/hubid/hubid/oidc"
 )
 
-// ResourceConfig configures a ResourceServer: an API (a repo API, an
+// Config configures a Server: an API (a repo API, an
 // inference gateway) that accepts the hub's OAuth access tokens and checks
 // them with the hub's introspection endpoint (RFC 7662).
-type ResourceConfig struct {
+type Config struct {
 	// Issuer is the hub, e.g. OPENID_PROVIDER_URL.
 	Issuer string
 	// ClientID and ClientSecret authenticate the resource server to the
@@ -37,9 +37,10 @@ type ResourceConfig struct {
 	Now func() time.Time
 }
 
-// ResourceServer checks bearer tokens against the hub.
-type ResourceServer struct {
-	cfg      ResourceConfig
+// Server checks bearer tokens against the hub. It is safe for concurrent
+// use. Make it with New.
+type Server struct {
+	cfg      Config
 	endpoint string
 
 	mu    sync.Mutex
@@ -74,11 +75,11 @@ type cachedIntrospection struct {
 	expires time.Time
 }
 
-// NewResourceServer reads the hub's discovery document for its
-// introspection endpoint.
-func NewResourceServer(ctx context.Context, cfg ResourceConfig) (*ResourceServer, error) {
+// New reads the hub's discovery document for its introspection
+// endpoint.
+func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errors.New("signin: a resource server needs Issuer, ClientID and ClientSecret (a confidential app of its own on the hub)")
+		return nil, errors.New("resource: a Server needs Issuer, ClientID and ClientSecret (a confidential app of its own on the hub)")
 	}
 	if cfg.CacheTTL == 0 {
 		cfg.CacheTTL = 30 * time.Second
@@ -99,24 +100,24 @@ func NewResourceServer(ctx context.Context, cfg ResourceConfig) (*ResourceServer
 	}
 	resp, err := cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("signin: read the hub's discovery document: %w", err)
+		return nil, fmt.Errorf("resource: read the hub's discovery document: %w", err)
 	}
 	defer resp.Body.Close()
 	var d oidc.Discovery
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("signin: the hub's discovery document answered %s", resp.Status)
+		return nil, fmt.Errorf("resource: the hub's discovery document answered %s", resp.Status)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
-		return nil, fmt.Errorf("signin: the hub's discovery document: %w", err)
+		return nil, fmt.Errorf("resource: the hub's discovery document: %w", err)
 	}
 	if d.IntrospectionEndpoint == "" {
-		return nil, errors.New("signin: the hub advertises no introspection_endpoint; a resource server cannot check its tokens")
+		return nil, errors.New("resource: the hub advertises no introspection_endpoint; a resource server cannot check its tokens")
 	}
-	return &ResourceServer{cfg: cfg, endpoint: d.IntrospectionEndpoint, cache: map[[32]byte]cachedIntrospection{}}, nil
+	return &Server{cfg: cfg, endpoint: d.IntrospectionEndpoint, cache: map[[32]byte]cachedIntrospection{}}, nil
 }
 
 // Introspect asks the hub about token, or answers from the cache.
-func (rs *ResourceServer) Introspect(ctx context.Context, token string) (TokenInfo, error) {
+func (rs *Server) Introspect(ctx context.Context, token string) (TokenInfo, error) {
 	key := sha256.Sum256([]byte(token))
 	now := rs.cfg.Now()
 	if rs.cfg.CacheTTL > 0 {
@@ -136,15 +137,15 @@ func (rs *ResourceServer) Introspect(ctx context.Context, token string) (TokenIn
 	req.SetBasicAuth(url.QueryEscape(rs.cfg.ClientID), url.QueryEscape(rs.cfg.ClientSecret))
 	resp, err := rs.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return TokenInfo{}, fmt.Errorf("signin: introspect: %w", err)
+		return TokenInfo{}, fmt.Errorf("resource: introspect: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return TokenInfo{}, fmt.Errorf("signin: introspect: the hub answered %s", resp.Status)
+		return TokenInfo{}, fmt.Errorf("resource: introspect: the hub answered %s", resp.Status)
 	}
 	var info TokenInfo
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&info); err != nil {
-		return TokenInfo{}, fmt.Errorf("signin: introspect: %w", err)
+		return TokenInfo{}, fmt.Errorf("resource: introspect: %w", err)
 	}
 	if info.Active && info.Exp != 0 && !now.Before(time.Unix(info.Exp, 0)) {
 		info = TokenInfo{}
@@ -173,50 +174,73 @@ func (rs *ResourceServer) Introspect(ctx context.Context, token string) (TokenIn
 
 type tokenInfoKey struct{}
 
-// TokenInfoFrom returns the token information RequireScope stored in the
-// request's context, or nil.
-func TokenInfoFrom(r *http.Request) *TokenInfo {
-	t, _ := r.Context().Value(tokenInfoKey{}).(*TokenInfo)
+// TokenInfoFrom returns what the hub said about the request's bearer
+// token, which RequireScope put in the request's context, for code that
+// has only ctx (r.Context() or a context derived from it); nil outside
+// RequireScope.
+func TokenInfoFrom(ctx context.Context) *TokenInfo {
+	t, _ := ctx.Value(tokenInfoKey{}).(*TokenInfo)
 	return t
 }
 
-// RequireScope lets through requests whose bearer token is an access token
-// (token_type "bearer") active on the hub and carrying every scope in
-// scopes. Others get 401 invalid_token (no, bad, expired or revoked token,
-// or a refresh token) or 403 insufficient_scope, with the
-// WWW-Authenticate header of RFC 6750 §3; a hub that cannot be reached
-// gives 503.
-func (rs *ResourceServer) RequireScope(h http.Handler, scopes ...string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		deny := func(status int, code, desc string) {
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
-			writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
-		}
-		auth := r.Header.Get("Authorization")
-		if len(auth) < 8 || !strings.EqualFold(auth[:7], "Bearer ") {
-			deny(http.StatusUnauthorized, "invalid_token", "send Authorization: Bearer <access token>")
+// RequireScope returns a middleware that lets through requests whose
+// bearer token is an access token (token_type "bearer") active on the hub
+// and carrying every scope in scopes:
+//
+//	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(repos))
+//
+// Others get 401 invalid_token (no, bad, expired or revoked token, or a
+// refresh token) or 403 insufficient_scope, with the WWW-Authenticate
+// header of RFC 6750 §3; a hub that cannot be reached gives 503. Inside
+// the handler, TokenInfoFrom(r.Context()) says whose token it is.
+func (rs *Server) RequireScope(scopes ...string) func(http.Handler) http.Handler {
+	scopes = slices.Clone(scopes)
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rs.serveChecked(w, r, h, scopes)
+		})
+	}
+}
+
+// serveChecked serves r with h when its bearer token passes, else refuses it.
+func (rs *Server) serveChecked(w http.ResponseWriter, r *http.Request, h http.Handler, scopes []string) {
+	deny := func(status int, code, desc string) {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
+		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	}
+	auth := r.Header.Get("Authorization")
+	if len(auth) < 8 || !strings.EqualFold(auth[:7], "Bearer ") {
+		deny(http.StatusUnauthorized, "invalid_token", "send Authorization: Bearer <access token>")
+		return
+	}
+	info, err := rs.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the hub could not check the token; try again"})
+		return
+	}
+	if !info.Active {
+		deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
+		return
+	}
+	if !info.IsAccessToken() {
+		deny(http.StatusUnauthorized, "invalid_token", "the token is not an access token")
+		return
+	}
+	for _, s := range scopes {
+		if !slices.Contains(info.Scopes(), s) {
+			deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
 			return
 		}
-		info, err := rs.Introspect(r.Context(), strings.TrimSpace(auth[7:]))
-		if err != nil {
-			w.Header().Set("Retry-After", "5")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the hub could not check the token; try again"})
-			return
-		}
-		if !info.Active {
-			deny(http.StatusUnauthorized, "invalid_token", "the access token is not active (expired, revoked or unknown)")
-			return
-		}
-		if !info.IsAccessToken() {
-			deny(http.StatusUnauthorized, "invalid_token", "the token is not an access token")
-			return
-		}
-		for _, s := range scopes {
-			if !slices.Contains(info.Scopes(), s) {
-				deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
-				return
-			}
-		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
-	})
+	}
+	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
+}
+
+// writeJSON writes v with its headers set before the status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
 }

@@ -1,4 +1,4 @@
-package signin_test
+package resource_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubid/hubid/signin"
+	"github.com/hubid/hubid/signin/resource"
 	"github.com/hubid/hubid/signintest"
 )
 
@@ -51,15 +51,15 @@ func tokens(t *testing.T, p *signintest.Provider, scope string) (access, refresh
 func TestRequireScope(t *testing.T) {
 	clock := signintest.NewClock(time.Now())
 	p := signintest.NewProvider(t, signintest.WithClock(clock.Now))
-	rs, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{
+	rs, err := resource.New(context.Background(), resource.Config{
 		Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret, CacheTTL: 30 * time.Second, Now: clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello "+signin.TokenInfoFrom(r).Username)
-	}), "read-repos"))
+	api := httptest.NewServer(rs.RequireScope("read-repos")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello "+resource.TokenInfoFrom(r.Context()).Username)
+	})))
 	defer api.Close()
 	call := func(token string) (int, string, string) {
 		req, _ := http.NewRequest("GET", api.URL, nil)
@@ -81,6 +81,9 @@ func TestRequireScope(t *testing.T) {
 	}
 	if status, _, www := call(accessToken(t, p, "openid")); status != 403 || !strings.Contains(www, `error="insufficient_scope"`) {
 		t.Errorf("token without read-repos: %d %s", status, www)
+	}
+	if info := resource.TokenInfoFrom(context.Background()); info != nil {
+		t.Errorf("TokenInfoFrom outside RequireScope: %+v", info)
 	}
 	if status, _, www := call(""); status != 401 || !strings.Contains(www, `error="invalid_token"`) {
 		t.Errorf("no token: %d %s", status, www)
@@ -115,7 +118,7 @@ func TestRequireScope(t *testing.T) {
 	}
 
 	// A hub that cannot be reached is a 503, not a 401.
-	down, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+	down, err := resource.New(context.Background(), resource.Config{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +126,7 @@ func TestRequireScope(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Authorization", "Bearer "+withScope)
-	down.RequireScope(http.NotFoundHandler(), "read-repos").ServeHTTP(rec, req)
+	down.RequireScope("read-repos")(http.NotFoundHandler()).ServeHTTP(rec, req)
 	if rec.Code != 503 {
 		t.Errorf("hub down: %d", rec.Code)
 	}

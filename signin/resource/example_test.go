@@ -1,4 +1,4 @@
-package signin_test
+package resource_test
 
 import (
 	"context"
@@ -9,17 +9,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/hubid/hubid/signin"
+	"github.com/hubid/hubid/signin/resource"
 )
 
 // A resource server (here a repo API) accepts the hub's access tokens and
 // checks them, and their scopes, with the hub's introspection endpoint.
 // The resource server authenticates as a confidential app of its own.
-func ExampleResourceServer_RequireScope() {
+func ExampleServer_RequireScope() {
 	hub := startHub() // stands in for huggingface.co or a hubid
 	defer hub.Close()
 
-	rs, err := signin.NewResourceServer(context.Background(), signin.ResourceConfig{
+	rs, err := resource.New(context.Background(), resource.Config{
 		Issuer:       hub.URL, // OPENID_PROVIDER_URL
 		ClientID:     "repo-api",
 		ClientSecret: "repo-api-secret",
@@ -28,9 +28,9 @@ func ExampleResourceServer_RequireScope() {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /api/repos", rs.RequireScope(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "the repos of %s", signin.TokenInfoFrom(r).Username)
-	}), "read-repos"))
+	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "the repos of %s", resource.TokenInfoFrom(r.Context()).Username)
+	})))
 	api := httptest.NewServer(mux)
 	defer api.Close()
 
