@@ -138,41 +138,32 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 }
 
 func appList(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("app list", "app list [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	data := e.dataDirFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	list, err := st.ListApps(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]appJSON, 0, len(list))
+	return e.noArgs("app list", args, func(st store.Store, asJSON bool) error {
+		list, err := st.ListApps(ctx)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			out := make([]appJSON, 0, len(list))
+			for _, a := range list {
+				out = append(out, toAppJSON(a, ""))
+			}
+			return e.printJSON(map[string]any{"apps": out})
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "CLIENT ID\tNAME\tTYPE\tSCOPES")
 		for _, a := range list {
-			out = append(out, toAppJSON(a, ""))
+			kind := "confidential"
+			if a.Public {
+				kind = "public"
+			}
+			if a.Disabled {
+				kind += ",disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ClientID, a.Name, kind, protocol.JoinScopes(a.Scopes))
 		}
-		return e.printJSON(map[string]any{"apps": out})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT ID\tNAME\tTYPE\tSCOPES")
-	for _, a := range list {
-		kind := "confidential"
-		if a.Public {
-			kind = "public"
-		}
-		if a.Disabled {
-			kind += ",disabled"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ClientID, a.Name, kind, protocol.JoinScopes(a.Scopes))
-	}
-	return tw.Flush()
+		return tw.Flush()
+	})
 }
 
 func appShow(ctx context.Context, e *env, args []string) error {

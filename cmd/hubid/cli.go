@@ -50,6 +50,23 @@ func (e *env) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// noArgs runs a command that takes only --json and --data, with the store
+// open.
+func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON bool) error) error {
+	fs := e.newFlags(cmd, cmd+" [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	data := e.dataDirFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(st, *asJSON)
+}
+
 // oneArg runs a command that takes exactly one ARG (and --json, --data)
 // with the store open.
 func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, value string, asJSON bool) error) error {

@@ -59,34 +59,25 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func orgList(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("org list", "org list [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	data := e.dataDirFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	orgs, err := st.ListOrgs(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]orgJSON, 0, len(orgs))
-		for _, o := range orgs {
-			out = append(out, orgJSON{o.ID, o.Name, o.FullName, o.Plan, o.CreatedAt.UTC().Format(time.RFC3339)})
+	return e.noArgs("org list", args, func(st store.Store, asJSON bool) error {
+		orgs, err := st.ListOrgs(ctx)
+		if err != nil {
+			return err
 		}
-		return e.printJSON(map[string]any{"orgs": out})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tID\tFULL NAME\tPLAN")
-	for _, o := range orgs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Name, o.ID, o.FullName, o.Plan)
-	}
-	return tw.Flush()
+		if asJSON {
+			out := make([]orgJSON, 0, len(orgs))
+			for _, o := range orgs {
+				out = append(out, orgJSON{o.ID, o.Name, o.FullName, o.Plan, o.CreatedAt.UTC().Format(time.RFC3339)})
+			}
+			return e.printJSON(map[string]any{"orgs": out})
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tID\tFULL NAME\tPLAN")
+		for _, o := range orgs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.Name, o.ID, o.FullName, o.Plan)
+		}
+		return tw.Flush()
+	})
 }
 
 func orgMember(ctx context.Context, e *env, args []string) error {

@@ -83,34 +83,25 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func userList(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("user list", "user list [--json]")
-	asJSON := fs.Bool("json", false, "print JSON")
-	data := e.dataDirFlag(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	st, err := openStore(*data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	users, err := st.ListUsers(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		out := make([]userJSON, 0, len(users))
-		for _, u := range users {
-			out = append(out, toUserJSON(u))
+	return e.noArgs("user list", args, func(st store.Store, asJSON bool) error {
+		users, err := st.ListUsers(ctx)
+		if err != nil {
+			return err
 		}
-		return e.printJSON(map[string]any{"users": out})
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tID\tFULL NAME\tEMAIL\tPASSWORD")
-	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", u.Username, u.ID, u.FullName, u.Email, u.PasswordHash != "")
-	}
-	return tw.Flush()
+		if asJSON {
+			out := make([]userJSON, 0, len(users))
+			for _, u := range users {
+				out = append(out, toUserJSON(u))
+			}
+			return e.printJSON(map[string]any{"users": out})
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tID\tFULL NAME\tEMAIL\tPASSWORD")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", u.Username, u.ID, u.FullName, u.Email, u.PasswordHash != "")
+		}
+		return tw.Flush()
+	})
 }
 
 func userPasswd(ctx context.Context, e *env, args []string) error {
