@@ -130,12 +130,25 @@ func IsDevHost(h string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Store is the part of store.Store the Space sync uses: the Space's app,
+// its owner and authorized orgs, and the tokens a change revokes.
+type Store interface {
+	accounts.Lookup
+	ListOrgs(ctx context.Context) ([]store.Org, error)
+	App(ctx context.Context, clientID string) (store.App, error)
+	AppBySpace(ctx context.Context, spaceID string) (store.App, error)
+	CreateApp(ctx context.Context, a store.App) error
+	UpdateApp(ctx context.Context, clientID string, update func(*store.App) error) error
+	DeleteApp(ctx context.Context, clientID string) error
+	RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Time) (int64, error)
+}
+
 // Sync makes the Space's OAuth app match its metadata, idempotently: the
 // first sync with hf_oauth creates the app (confidential, client id a UUID,
 // secret returned once); later syncs update it without touching the client
 // id or the secret; a sync without hf_oauth disables it and revokes its
 // tokens. An unchanged README changes nothing.
-func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOptions, now time.Time) (SyncResult, error) {
+func Sync(ctx context.Context, st Store, sp Space, md Metadata, opt SyncOptions, now time.Time) (SyncResult, error) {
 	if _, _, err := ParseSpaceID(sp.ID()); err != nil {
 		return SyncResult{}, err
 	}
@@ -234,7 +247,7 @@ func Sync(ctx context.Context, st store.Store, sp Space, md Metadata, opt SyncOp
 // Delete removes a deleted Space's app, with its consents and tokens. A
 // Space without an app on this hub (never synced with hf_oauth, or
 // deleted already) is an error wrapping store.ErrNotFound that says so.
-func Delete(ctx context.Context, st store.Store, spaceID string) error {
+func Delete(ctx context.Context, st Store, spaceID string) error {
 	a, err := st.AppBySpace(ctx, spaceID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("the Space %s has no OAuth app on this hub (never synced with hf_oauth: true, or deleted already): nothing to delete: %w", spaceID, err)
@@ -245,7 +258,7 @@ func Delete(ctx context.Context, st store.Store, spaceID string) error {
 	return st.DeleteApp(ctx, a.ClientID)
 }
 
-func create(ctx context.Context, st store.Store, sp Space, md Metadata, ownerID string, now time.Time) (SyncResult, error) {
+func create(ctx context.Context, st Store, sp Space, md Metadata, ownerID string, now time.Time) (SyncResult, error) {
 	if err := checkOrgs(ctx, st, md.HFOAuthAuthorizedOrgs); err != nil {
 		return SyncResult{}, err
 	}
@@ -293,7 +306,7 @@ func sameApp(a, b store.App) bool {
 }
 
 // resolveOwner finds the Space owner, a user or an org.
-func resolveOwner(ctx context.Context, st store.Store, owner string) (string, error) {
+func resolveOwner(ctx context.Context, st Store, owner string) (string, error) {
 	o, err := accounts.ResolveOwner(ctx, st, owner)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", inputErrorf("space owner %q is neither a user nor an org on this hub", owner)
@@ -306,7 +319,7 @@ func resolveOwner(ctx context.Context, st store.Store, owner string) (string, er
 // see LocateInReadme) naming the key and the value and listing the orgs
 // the README could mean, closest first, or saying there are none and how
 // to create one.
-func checkOrgs(ctx context.Context, st store.Store, orgs []string) error {
+func checkOrgs(ctx context.Context, st Store, orgs []string) error {
 	var missing []string
 	for _, o := range orgs {
 		if _, err := st.OrgByName(ctx, o); errors.Is(err, store.ErrNotFound) {
