@@ -74,19 +74,26 @@ type AuthorizeState struct {
 	Reauthenticated bool
 
 	// AuthorizedOrgs is the app's org restriction (hf_oauth_authorized_org):
-	// only members of one of them may sign in. MemberOf names the user's
-	// orgs; it is read only when AuthorizedOrgs is not empty.
+	// only members of one of them may sign in, and those of the user's orgs
+	// are granted with the consent.
 	AuthorizedOrgs []string
-	MemberOf       []string
+	// Orgs are the user's orgs, in the order pages show them. They are read
+	// only when the app is restricted to orgs or the granted scopes reach
+	// orgs (ReachesOrgs); otherwise nil.
+	Orgs []OrgMember
 
 	// Answer is the consent form's answer; FormValid says the form was
 	// made by this hub for this session, client, redirect URI and scopes.
+	// FormOrgs are the org ids the user ticked on it.
 	Answer    ConsentAnswer
 	FormValid bool
+	FormOrgs  []string
 	// Consented says the user allowed this app before, Remembered which
-	// scopes; read only when the request did not come from the form.
-	Consented  bool
-	Remembered []string
+	// scopes and RememberedOrgs which orgs; read only when the request did
+	// not come from the form.
+	Consented      bool
+	Remembered     []string
+	RememberedOrgs []string
 }
 
 // Decision is the outcome of an authorization request.
@@ -94,9 +101,20 @@ type Decision struct {
 	Outcome Outcome
 	// Error is sent back to the client with OutcomeDeny.
 	Error *oidc.Error
-	// Remember says the consent just given is to be recorded (added to
-	// what the user allowed before) before the code is issued.
+	// Remember says the consent just given is to be recorded before the
+	// code is issued: the scopes added to what the user allowed before, the
+	// orgs as the user ticked them.
 	Remember bool
+	// Orgs are the ids of the orgs the grant reaches (OutcomeIssue).
+	Orgs []string
+
+	// For OutcomeConsent: the orgs the page offers, the orgIds the user is
+	// not a member of (granted nothing), and what is new against a
+	// remembered consent (scopes and org ids), so the page can say so.
+	Offers      []OrgOffer
+	MissingOrgs []string
+	NewScopes   []string
+	NewOrgs     []string
 }
 
 // DecideAuthorize is the provider's main decision, made in this order:
@@ -109,10 +127,16 @@ type Decision struct {
 //     (access_denied, naming the orgs), before any consent is asked.
 //  3. A posted consent form: one this hub did not make for this session is
 //     refused with a page; Deny is access_denied; Allow records the consent
-//     and issues a code.
+//     (scopes and ticked orgs) and issues a code.
 //  4. Remembered consent: issued at once when the user allowed these scopes
-//     before, unless prompt=consent; otherwise the consent page, or
-//     consent_required for prompt=none.
+//     and every org the app asks for with orgIds before, unless
+//     prompt=consent; otherwise the consent page, or consent_required for
+//     prompt=none.
+//
+// Orgs: when the granted scopes reach orgs (ReachesOrgs), the grant reaches
+// the orgs the user ticked (on the form) or granted before (remembered),
+// among those the user is still a member of; the orgs of the app's
+// restriction are always granted; nothing else is.
 func DecideAuthorize(s AuthorizeState) Decision {
 	req := s.Request
 	needLogin := !s.SignedIn ||
@@ -124,9 +148,10 @@ func DecideAuthorize(s AuthorizeState) Decision {
 		}
 		return Decision{Outcome: OutcomeLogin}
 	}
-	if len(s.AuthorizedOrgs) > 0 && !MemberOfAny(s.MemberOf, s.AuthorizedOrgs) {
+	if len(s.AuthorizedOrgs) > 0 && !MemberOfAny(orgNames(s.Orgs), s.AuthorizedOrgs) {
 		return deny(oidc.NewError(oidc.CodeAccessDenied, fmt.Sprintf("only members of %s may sign in to this app; @%s is not a member", OrgList(s.AuthorizedOrgs), s.Username)))
 	}
+	og := newOrgGrant(s)
 	switch s.Answer {
 	case ConsentAllowed, ConsentDenied:
 		if !s.FormValid {
@@ -135,15 +160,41 @@ func DecideAuthorize(s AuthorizeState) Decision {
 		if s.Answer == ConsentDenied {
 			return deny(oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"))
 		}
-		return Decision{Outcome: OutcomeIssue, Remember: true}
+		return Decision{Outcome: OutcomeIssue, Remember: true, Orgs: og.grant(s.Orgs, s.FormOrgs)}
 	}
-	if !s.Consented || !Covers(s.Remembered, s.Granted) || req.HasPrompt(PromptConsent) {
+	newOrgs := og.newOrgs(s.RememberedOrgs)
+	if !s.Consented || !Covers(s.Remembered, s.Granted) || len(newOrgs) > 0 || req.HasPrompt(PromptConsent) {
 		if req.HasPrompt(PromptNone) {
 			return deny(oidc.NewError(oidc.CodeConsentRequired, "the user has not authorized this app for these scopes"))
 		}
-		return Decision{Outcome: OutcomeConsent}
+		d := Decision{Outcome: OutcomeConsent, Offers: og.offers(s.Orgs, s.RememberedOrgs), MissingOrgs: og.missing}
+		if s.Consented {
+			d.NewScopes = newScopes(s.Remembered, s.Granted)
+			d.NewOrgs = newOrgs
+		}
+		return d
 	}
-	return Decision{Outcome: OutcomeIssue}
+	return Decision{Outcome: OutcomeIssue, Orgs: og.grant(s.Orgs, s.RememberedOrgs)}
+}
+
+// newScopes are the scopes of want that consented does not hold, implied
+// scopes aside.
+func newScopes(consented, want []string) []string {
+	var out []string
+	for _, s := range want {
+		if !Covers(consented, []string{s}) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func orgNames(orgs []OrgMember) []string {
+	out := make([]string, len(orgs))
+	for i, o := range orgs {
+		out[i] = o.Name
+	}
+	return out
 }
 
 func deny(e *oidc.Error) Decision { return Decision{Outcome: OutcomeDeny, Error: e} }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,11 +63,11 @@ func TestDecideAuthorize(t *testing.T) {
 		// 2. The app's org restriction.
 		{name: "member-of-authorized-org", state: signedIn(func(s *AuthorizeState) {
 			s.AuthorizedOrgs = []string{"Wonderland"}
-			s.MemberOf = []string{"other", "wonderland"}
+			s.Orgs = []OrgMember{{ID: "o1", Name: "other"}, {ID: "o2", Name: "wonderland"}}
 		}), want: OutcomeIssue},
 		{name: "not-member-of-authorized-org", state: signedIn(func(s *AuthorizeState) {
 			s.AuthorizedOrgs = []string{"wonderland"}
-			s.MemberOf = []string{"other"}
+			s.Orgs = []OrgMember{{ID: "o1", Name: "other"}}
 		}), want: OutcomeDeny, code: oidc.CodeAccessDenied, desc: "only members of the organization wonderland may sign in to this app; @alice is not a member"},
 		{name: "not-member-of-any-authorized-org", state: signedIn(func(s *AuthorizeState) {
 			s.AuthorizedOrgs = []string{"a", "b"}
@@ -171,6 +172,110 @@ func TestRedirectAllowed(t *testing.T) {
 			}
 			if got := PostLogoutRedirectAllowed(tt.app, tt.uri); got != tt.postLogout {
 				t.Errorf("PostLogoutRedirectAllowed = %v, want %v", got, tt.postLogout)
+			}
+		})
+	}
+}
+
+// TestDecideOrgs: which orgs the consent page offers and ticks, which a
+// grant reaches, and when a remembered consent is asked again for an org.
+func TestDecideOrgs(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	orgs := []OrgMember{{ID: "id-acme", Name: "acme", Role: "admin"}, {ID: "id-beta", Name: "beta", Role: "read"}, {ID: "id-gamma", Name: "gamma", Role: "write"}}
+	base := func(edit func(*AuthorizeState)) AuthorizeState {
+		s := AuthorizeState{
+			Request: AuthorizeRequest{MaxAge: -1}, Granted: []string{"openid", "profile", "read-repos"}, Now: now,
+			SignedIn: true, Username: "alice", AuthTime: now, Orgs: orgs,
+		}
+		edit(&s)
+		return s
+	}
+	type offer struct {
+		id                          string
+		ticked, requested, required bool
+	}
+	tests := []struct {
+		name      string
+		state     AuthorizeState
+		want      Outcome
+		orgs      []string // granted, with OutcomeIssue
+		offers    []offer  // with OutcomeConsent
+		missing   []string
+		newScopes []string
+		newOrgs   []string
+	}{
+		{name: "first-consent-offers-every-org-unticked", state: base(func(s *AuthorizeState) {}), want: OutcomeConsent,
+			offers: []offer{{id: "id-acme"}, {id: "id-beta"}, {id: "id-gamma"}}},
+		{name: "no-org-scope-offers-none", state: base(func(s *AuthorizeState) { s.Granted = []string{"openid", "profile", "email"} }), want: OutcomeConsent},
+		{name: "orgIds-pre-ticks-by-id-and-name", state: base(func(s *AuthorizeState) { s.Request.OrgIDs = []string{"id-beta", "GAMMA"} }), want: OutcomeConsent,
+			offers: []offer{{id: "id-acme"}, {id: "id-beta", ticked: true, requested: true}, {id: "id-gamma", ticked: true, requested: true}}},
+		{name: "orgIds-not-member", state: base(func(s *AuthorizeState) { s.Request.OrgIDs = []string{"id-other", "id-acme"} }), want: OutcomeConsent,
+			offers:  []offer{{id: "id-acme", ticked: true, requested: true}, {id: "id-beta"}, {id: "id-gamma"}},
+			missing: []string{"id-other"}},
+		{name: "form-grants-ticked-member-orgs-only", state: base(func(s *AuthorizeState) {
+			s.Answer, s.FormValid, s.FormOrgs = ConsentAllowed, true, []string{"id-gamma", "id-not-mine", "id-acme"}
+		}), want: OutcomeIssue, orgs: []string{"id-acme", "id-gamma"}},
+		{name: "form-grants-no-org-without-org-scope", state: base(func(s *AuthorizeState) {
+			s.Granted = []string{"openid", "profile"}
+			s.Answer, s.FormValid, s.FormOrgs = ConsentAllowed, true, []string{"id-acme"}
+		}), want: OutcomeIssue},
+		{name: "form-with-nothing-ticked", state: base(func(s *AuthorizeState) {
+			s.Answer, s.FormValid = ConsentAllowed, true
+		}), want: OutcomeIssue},
+		{name: "remembered-orgs-granted-while-member", state: base(func(s *AuthorizeState) {
+			s.Consented, s.Remembered, s.RememberedOrgs = true, []string{"read-repos"}, []string{"id-beta", "id-left"}
+		}), want: OutcomeIssue, orgs: []string{"id-beta"}},
+		{name: "remembered-covers-requested-org", state: base(func(s *AuthorizeState) {
+			s.Consented, s.Remembered, s.RememberedOrgs = true, []string{"read-repos"}, []string{"id-beta"}
+			s.Request.OrgIDs = []string{"id-beta"}
+		}), want: OutcomeIssue, orgs: []string{"id-beta"}},
+		{name: "new-org-asks-again", state: base(func(s *AuthorizeState) {
+			s.Consented, s.Remembered, s.RememberedOrgs = true, []string{"read-repos"}, []string{"id-beta"}
+			s.Request.OrgIDs = []string{"id-acme"}
+		}), want: OutcomeConsent,
+			offers:  []offer{{id: "id-acme", ticked: true, requested: true}, {id: "id-beta", ticked: true}, {id: "id-gamma"}},
+			newOrgs: []string{"id-acme"}},
+		{name: "new-scope-asks-again-and-says-so", state: base(func(s *AuthorizeState) {
+			s.Consented, s.Remembered, s.RememberedOrgs = true, []string{"email"}, []string{"id-beta"}
+			s.Granted = []string{"openid", "profile", "email", "read-repos"}
+		}), want: OutcomeConsent,
+			offers:    []offer{{id: "id-acme"}, {id: "id-beta", ticked: true}, {id: "id-gamma"}},
+			newScopes: []string{"read-repos"}},
+		{name: "new-org-prompt-none", state: base(func(s *AuthorizeState) {
+			s.Consented, s.Remembered = true, []string{"read-repos"}
+			s.Request.OrgIDs = []string{"id-acme"}
+			s.Request.Prompt = []string{PromptNone}
+		}), want: OutcomeDeny},
+		{name: "authorized-org-granted-with-consent", state: base(func(s *AuthorizeState) {
+			s.Granted = []string{"openid", "profile"}
+			s.AuthorizedOrgs = []string{"Beta"}
+			s.Answer, s.FormValid = ConsentAllowed, true
+		}), want: OutcomeIssue, orgs: []string{"id-beta"}},
+		{name: "authorized-org-offered-as-required", state: base(func(s *AuthorizeState) { s.AuthorizedOrgs = []string{"beta"} }), want: OutcomeConsent,
+			offers: []offer{{id: "id-acme"}, {id: "id-beta", ticked: true, required: true}, {id: "id-gamma"}}},
+		{name: "authorized-org-granted-when-remembered-without-it", state: base(func(s *AuthorizeState) {
+			s.AuthorizedOrgs = []string{"beta"}
+			s.Consented, s.Remembered = true, []string{"read-repos"}
+		}), want: OutcomeIssue, orgs: []string{"id-beta"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := DecideAuthorize(tt.state)
+			if d.Outcome != tt.want {
+				t.Fatalf("outcome %v, want %v (%v)", d.Outcome, tt.want, d.Error)
+			}
+			if !slices.Equal(d.Orgs, tt.orgs) {
+				t.Errorf("granted orgs %q, want %q", d.Orgs, tt.orgs)
+			}
+			var offers []offer
+			for _, o := range d.Offers {
+				offers = append(offers, offer{o.ID, o.Ticked, o.Requested, o.Required})
+			}
+			if !slices.Equal(offers, tt.offers) {
+				t.Errorf("offers %+v, want %+v", offers, tt.offers)
+			}
+			if !slices.Equal(d.MissingOrgs, tt.missing) || !slices.Equal(d.NewScopes, tt.newScopes) || !slices.Equal(d.NewOrgs, tt.newOrgs) {
+				t.Errorf("missing %q new scopes %q new orgs %q, want %q %q %q", d.MissingOrgs, d.NewScopes, d.NewOrgs, tt.missing, tt.newScopes, tt.newOrgs)
 			}
 		})
 	}

@@ -185,12 +185,14 @@ func (s *Server) authorizeState(r *http.Request, ar authorizeRequest) (protocol.
 	}
 	st.SignedIn, st.Username, st.AuthTime = true, sess.User.Username, sess.AuthTime
 	st.Reauthenticated = s.reauthenticated(sess, ar.params)
-	if len(ar.app.AuthorizedOrgs) > 0 {
+	if len(ar.app.AuthorizedOrgs) > 0 || protocol.ReachesOrgs(ar.granted) {
 		ms, err := s.store.Memberships(r.Context(), sess.UserID)
 		if err != nil {
 			return st, nil, err
 		}
-		st.MemberOf = orgNames(ms)
+		for _, m := range ms {
+			st.Orgs = append(st.Orgs, protocol.OrgMember{ID: m.Org.ID, Name: m.Org.Name, Role: m.Role})
+		}
 	}
 	if ar.answer != protocol.NoConsentForm {
 		token := s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted)
