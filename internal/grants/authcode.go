@@ -95,7 +95,7 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 		return nil, oidc.ServerError(err)
 	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
-		App: *app, User: user, Scopes: ac.Scopes, Nonce: ac.Nonce, AuthTime: ac.AuthTime, CodeHash: ac.Hash,
+		App: *app, User: user, Scopes: ac.Scopes, Orgs: ac.Orgs, Nonce: ac.Nonce, AuthTime: ac.AuthTime, CodeHash: ac.Hash,
 		Refresh: app.RefreshTokens,
 	})
 	if oerr != nil {

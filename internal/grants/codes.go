@@ -62,6 +62,7 @@ type sealedCode struct {
 	UserID        string   `json:"u"`
 	RedirectURI   string   `json:"r"`
 	Scopes        []string `json:"s"`
+	Orgs          []string `json:"o,omitempty"`
 	Nonce         string   `json:"n,omitempty"`
 	CodeChallenge string   `json:"p,omitempty"`
 	AuthTime      int64    `json:"a,omitempty"`
@@ -77,7 +78,7 @@ var ErrBadCode = errors.New("grants: not a valid authorization code")
 // its digest, the key under which RedeemCode records it.
 func (cs *Codes) Seal(c store.AuthCode) (string, store.Digest, error) {
 	payload, err := json.Marshal(sealedCode{
-		ClientID: c.ClientID, UserID: c.UserID, RedirectURI: c.RedirectURI, Scopes: c.Scopes,
+		ClientID: c.ClientID, UserID: c.UserID, RedirectURI: c.RedirectURI, Scopes: c.Scopes, Orgs: c.Orgs,
 		Nonce: c.Nonce, CodeChallenge: c.CodeChallenge, AuthTime: unixNano(c.AuthTime),
 		CreatedAt: unixNano(c.CreatedAt), ExpiresAt: unixNano(c.ExpiresAt),
 	})
@@ -116,7 +117,7 @@ func (cs *Codes) Open(code string) (store.AuthCode, error) {
 	}
 	return store.AuthCode{
 		Hash: store.Hash(code), ClientID: sc.ClientID, UserID: sc.UserID, RedirectURI: sc.RedirectURI,
-		Scopes: sc.Scopes, Nonce: sc.Nonce, CodeChallenge: sc.CodeChallenge, AuthTime: fromUnixNano(sc.AuthTime),
+		Scopes: sc.Scopes, Orgs: sc.Orgs, Nonce: sc.Nonce, CodeChallenge: sc.CodeChallenge, AuthTime: fromUnixNano(sc.AuthTime),
 		CreatedAt: fromUnixNano(sc.CreatedAt), ExpiresAt: fromUnixNano(sc.ExpiresAt),
 	}, nil
 }

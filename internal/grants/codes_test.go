@@ -32,7 +32,7 @@ func sampleCode() store.AuthCode {
 	return store.AuthCode{
 		ClientID: "4c6e0cbe-8e3b-4f6a-9c62-1f0d6b2a7e11", UserID: "0123456789abcdef01234567",
 		RedirectURI: "https://alice-app.hf.space/login/callback?_target_url=%2F%3F",
-		Scopes:      []string{"openid", "profile", "read-repos"}, Nonce: "n-0S6_WzA2Mj",
+		Scopes:      []string{"openid", "profile", "read-repos"}, Orgs: []string{"0123456789abcdef0000aaaa"}, Nonce: "n-0S6_WzA2Mj",
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		AuthTime:      t0.Add(-time.Hour), CreatedAt: t0, ExpiresAt: t0.Add(time.Minute),
 	}

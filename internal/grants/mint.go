@@ -53,6 +53,7 @@ type MintParams struct {
 	App      store.App
 	User     store.User
 	Scopes   []string // granted
+	Orgs     []string // ids of the orgs the grant reaches
 	Nonce    string
 	AuthTime time.Time
 	CodeHash store.Digest
@@ -109,7 +110,7 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 	}
 	row := store.Token{
 		Hash: digest, Kind: store.KindAccess, UserID: p.User.ID, ClientID: p.App.ClientID,
-		Scopes: p.Scopes, CodeHash: p.CodeHash, CreatedAt: now, ExpiresAt: expires,
+		Scopes: p.Scopes, Orgs: p.Orgs, CodeHash: p.CodeHash, CreatedAt: now, ExpiresAt: expires,
 	}
 	issued := &Issued{Response: resp, Rows: []store.Token{row}}
 	if p.Refresh {
@@ -122,7 +123,7 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 		issued.Rows[0].FamilyID = fam.ID
 		issued.Rows = append(issued.Rows, store.Token{
 			Hash: rdigest, Kind: store.KindRefresh, UserID: p.User.ID, ClientID: p.App.ClientID,
-			Scopes: scopes, CodeHash: p.CodeHash, FamilyID: fam.ID, CreatedAt: now,
+			Scopes: scopes, Orgs: p.Orgs, CodeHash: p.CodeHash, FamilyID: fam.ID, CreatedAt: now,
 			ExpiresAt: minTime(now.Add(protocol.RefreshIdle(m.lifetimes().Idle, ttl)), fam.Expires),
 		})
 	}

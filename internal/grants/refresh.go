@@ -76,7 +76,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenRe
 		return nil, oidc.ServerError(err)
 	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
-		App: *req.Client, User: user, Scopes: scopes, AuthTime: fam.AuthTime,
+		App: *req.Client, User: user, Scopes: scopes, Orgs: old.Orgs, AuthTime: fam.AuthTime,
 		Refresh: true, Family: fam, RefreshScopes: old.Scopes, CodeHash: old.CodeHash,
 	})
 	if oerr != nil {

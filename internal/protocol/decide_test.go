@@ -280,3 +280,24 @@ func TestDecideOrgs(t *testing.T) {
 		})
 	}
 }
+
+func TestScopeMarks(t *testing.T) {
+	for _, name := range oidc.ScopeNames() {
+		mark := ScopeMark(name)
+		want := ""
+		switch {
+		case strings.HasPrefix(name, "write-"), name == "manage-repos", name == "contribute-repos", name == "jobs", name == "webhooks":
+			want = MarkWrite
+		case name == "read-billing":
+			want = MarkBilling
+		case name == "inference-api":
+			want = MarkInference
+		}
+		if mark != want {
+			t.Errorf("ScopeMark(%q) = %q, want %q", name, mark, want)
+		}
+	}
+	if ReachesOrgs([]string{"openid", "profile", "email", "read-memberships"}) || !ReachesOrgs([]string{"openid", "inference-api"}) {
+		t.Error("ReachesOrgs: person-only scopes reach orgs, or inference-api does not")
+	}
+}

@@ -125,3 +125,26 @@ func (g orgGrant) newOrgs(remembered []string) []string {
 	}
 	return out
 }
+
+// Scope marks for the consent page: what a person should notice before
+// allowing a scope.
+const (
+	MarkWrite     = "write"     // changes or deletes things
+	MarkBilling   = "billing"   // sees payment information
+	MarkInference = "inference" // spends money on the user's behalf
+)
+
+// ScopeMark returns the consent page's mark for a scope, or "" for one that
+// only reads.
+func ScopeMark(scope string) string {
+	switch scope {
+	case oidc.ScopeWriteRepos, oidc.ScopeManageRepos, oidc.ScopeContributeRepos, oidc.ScopeWriteCollections,
+		oidc.ScopeWriteEndpoints, oidc.ScopeJobs, oidc.ScopeWebhooks, oidc.ScopeWriteDiscussions, oidc.ScopeWriteNetworkSec:
+		return MarkWrite
+	case oidc.ScopeReadBilling:
+		return MarkBilling
+	case oidc.ScopeInferenceAPI:
+		return MarkInference
+	}
+	return ""
+}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -25,6 +26,9 @@ const (
 	// exactly this request (see reauthMAC), which satisfies prompt=login,
 	// prompt=select_account and max_age.
 	fieldReauth = "hubid_reauth"
+	// fieldOrgPrefix names the consent form's org checkboxes, one field per
+	// org ("org:" + org id), since a form field given twice is refused.
+	fieldOrgPrefix = "org:"
 )
 
 // reauthWindow bounds how long a login satisfies the request it was made
@@ -61,15 +65,15 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			Message: "The consent form was not sent by this hub for your current session, or it has expired.",
 			Hint:    "Go back to the app and sign in again."})
 	case protocol.OutcomeConsent:
-		s.renderConsent(w, r, sess, ar.app, ar.redirectURI, ar.granted, ar.params, s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted))
+		s.renderConsent(w, r, sess, ar, d, s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted))
 	case protocol.OutcomeIssue:
 		if d.Remember {
-			if err := s.remember(r, sess.UserID, ar.app.ClientID, ar.granted); err != nil {
+			if err := s.remember(r, sess.UserID, ar.app.ClientID, ar.granted, d.Orgs, protocol.ReachesOrgs(ar.granted)); err != nil {
 				s.internalError(w, r, err)
 				return
 			}
 		}
-		s.issueCode(w, r, ar.app, sess, ar.req, ar.redirectURI, ar.granted)
+		s.issueCode(w, r, ar.app, sess, ar.req, ar.redirectURI, ar.granted, d.Orgs)
 	default:
 		s.internalError(w, r, fmt.Errorf("authorize: unknown outcome %v", d.Outcome))
 	}
@@ -83,9 +87,11 @@ type authorizeRequest struct {
 	app         store.App
 	redirectURI string
 	granted     []string
-	// answer and formToken are what the consent form posted.
+	// answer, formToken and formOrgs (the org ids ticked) are what the
+	// consent form posted.
 	answer    protocol.ConsentAnswer
 	formToken string
+	formOrgs  []string
 }
 
 // resolveAuthorize parses the request and checks its client and redirect
@@ -118,6 +124,15 @@ func (s *Server) resolveAuthorize(w http.ResponseWriter, r *http.Request) (autho
 	}
 	params.Del(fieldConsent)
 	params.Del(fieldConsentToken)
+	for k := range params {
+		if id, ok := strings.CutPrefix(k, fieldOrgPrefix); ok {
+			if fromForm && ar.answer != protocol.NoConsentForm {
+				ar.formOrgs = append(ar.formOrgs, id)
+			}
+			params.Del(k)
+		}
+	}
+	slices.Sort(ar.formOrgs)
 
 	req, fatal, rerr := protocol.ParseAuthorize(params)
 	if fatal != nil {
@@ -177,7 +192,7 @@ func (s *Server) resolveAuthorize(w http.ResponseWriter, r *http.Request) (autho
 func (s *Server) authorizeState(r *http.Request, ar authorizeRequest) (protocol.AuthorizeState, *session, error) {
 	st := protocol.AuthorizeState{
 		Request: ar.req, Granted: ar.granted, Now: s.now(),
-		AuthorizedOrgs: ar.app.AuthorizedOrgs, Answer: ar.answer,
+		AuthorizedOrgs: ar.app.AuthorizedOrgs, Answer: ar.answer, FormOrgs: ar.formOrgs,
 	}
 	sess, err := s.currentSession(r)
 	if err != nil || sess == nil {
@@ -202,7 +217,7 @@ func (s *Server) authorizeState(r *http.Request, ar authorizeRequest) (protocol.
 	c, err := s.store.Consent(r.Context(), sess.UserID, ar.app.ClientID)
 	switch {
 	case err == nil:
-		st.Consented, st.Remembered = true, c.Scopes
+		st.Consented, st.Remembered, st.RememberedOrgs = true, c.Scopes, c.Orgs
 	case !errors.Is(err, store.ErrNotFound):
 		return st, nil, err
 	}
@@ -253,11 +268,11 @@ func (s *Server) bindReauth(sess *session, next string) string {
 	return u.String()
 }
 
-func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App, sess *session, req protocol.AuthorizeRequest, redirectURI string, granted []string) {
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App, sess *session, req protocol.AuthorizeRequest, redirectURI string, granted, orgs []string) {
 	now := s.now()
 	code, _, err := s.codes.Seal(store.AuthCode{
 		ClientID: app.ClientID, UserID: sess.UserID, RedirectURI: redirectURI,
-		Scopes: granted, Nonce: req.Nonce, CodeChallenge: req.CodeChallenge,
+		Scopes: granted, Orgs: orgs, Nonce: req.Nonce, CodeChallenge: req.CodeChallenge,
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(protocol.CodeTTL),
 	})
 	if err != nil {
@@ -283,8 +298,10 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirectU
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// remember records consent, adding to what the user allowed before.
-func (s *Server) remember(r *http.Request, userID, clientID string, granted []string) error {
+// remember records consent: the scopes added to what the user allowed
+// before; the orgs as the user ticked them now when the page offered the
+// user's orgs (offered), else added to those granted before.
+func (s *Server) remember(r *http.Request, userID, clientID string, granted, orgs []string, offered bool) error {
 	now := s.now()
 	c, err := s.store.Consent(r.Context(), userID, clientID)
 	switch {
@@ -294,6 +311,15 @@ func (s *Server) remember(r *http.Request, userID, clientID string, granted []st
 		return err
 	}
 	c.Scopes = protocol.NormalizeScopes(append(c.Scopes, granted...))
+	if offered {
+		c.Orgs = orgs
+	} else {
+		for _, o := range orgs {
+			if !slices.Contains(c.Orgs, o) {
+				c.Orgs = append(c.Orgs, o)
+			}
+		}
+	}
 	c.UpdatedAt = now
 	return s.store.PutConsent(r.Context(), c)
 }
@@ -306,33 +332,94 @@ func (s *Server) consentToken(sess *session, clientID, redirectURI string, scope
 }
 
 type consentPage struct {
-	AppName      string
+	AppName    string
+	AppInitial string // the app's first letter, its logo when it has none
+	// Owner of the app: a user, an org, or the Space's owner, with a link.
+	OwnerName, OwnerKind, OwnerURL, OwnerAvatar string
+	// Homepage is the Space's URL for a Space app; "" otherwise.
+	Homepage     string
 	Username     string
-	Scopes       []oidc.ScopeInfo
+	Scopes       []consentScope
+	Orgs         []consentOrg
+	MissingOrgs  []string
+	AskedAgain   bool // a remembered consent is asked again: new scopes or orgs are marked
 	RedirectHost string
 	Params       []hiddenField
 	Token        string
 }
 
+type consentScope struct {
+	Name, Description string
+	Mark              string // protocol.ScopeMark
+	New               bool
+}
+
+type consentOrg struct {
+	Field, Name, Role, Avatar string
+	Ticked, Requested         bool
+	Required, New             bool
+}
+
 type hiddenField struct{ Name, Value string }
 
-func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *session, app store.App, redirectURI string, granted []string, params url.Values, token string) {
-	p := consentPage{AppName: app.Name, Username: sess.User.Username, Token: token}
-	for _, sc := range granted {
-		p.Scopes = append(p.Scopes, oidc.ScopeInfo{Name: sc, Description: oidc.ScopeDescription(sc)})
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *session, ar authorizeRequest, d protocol.Decision, token string) {
+	app := ar.app
+	p := consentPage{AppName: app.Name, AppInitial: strings.ToUpper(firstLetter(app.Name)), Username: sess.User.Username, Token: token,
+		MissingOrgs: d.MissingOrgs, AskedAgain: len(d.NewScopes)+len(d.NewOrgs) > 0}
+	s.consentOwner(r, app, &p)
+	for _, sc := range ar.granted {
+		p.Scopes = append(p.Scopes, consentScope{Name: sc, Description: oidc.ScopeDescription(sc), Mark: protocol.ScopeMark(sc), New: slices.Contains(d.NewScopes, sc)})
 	}
-	if u, err := url.Parse(redirectURI); err == nil {
+	for _, o := range d.Offers {
+		p.Orgs = append(p.Orgs, consentOrg{Field: fieldOrgPrefix + o.ID, Name: o.Name, Role: o.Role,
+			Avatar: protocol.AvatarURL(s.issuer, "", o.Name), Ticked: o.Ticked, Requested: o.Requested, Required: o.Required,
+			New: slices.Contains(d.NewOrgs, o.ID)})
+	}
+	if u, err := url.Parse(ar.redirectURI); err == nil {
 		p.RedirectHost = u.Host
 	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
+	keys := make([]string, 0, len(ar.params))
+	for k := range ar.params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		p.Params = append(p.Params, hiddenField{Name: k, Value: params.Get(k)})
+		p.Params = append(p.Params, hiddenField{Name: k, Value: ar.params.Get(k)})
 	}
 	s.render(w, r, http.StatusOK, "consent.html", pageData{Title: "Authorize " + app.Name, User: sess.User.Username, Body: p})
+}
+
+// consentOwner fills in who owns the app: the Space's owner for a Space
+// app, else the owning user. An owner that cannot be read is left out; the
+// page still shows the app.
+func (s *Server) consentOwner(r *http.Request, app store.App, p *consentPage) {
+	if owner, _, ok := strings.Cut(app.SpaceID, "/"); ok {
+		p.OwnerName, p.OwnerKind = owner, "Space "+app.SpaceID
+		if len(app.SpaceHosts) > 0 {
+			scheme := "https://"
+			if h, _, _ := strings.Cut(app.SpaceHosts[0], ":"); protocol.IsLoopbackHost(h) {
+				scheme = "http://"
+			}
+			p.Homepage = scheme + app.SpaceHosts[0] + "/"
+		}
+	} else if app.OwnerID != "" {
+		u, err := s.store.User(r.Context(), app.OwnerID)
+		if err != nil {
+			return
+		}
+		p.OwnerName, p.OwnerKind = u.Username, "user"
+	}
+	if p.OwnerName != "" {
+		p.OwnerURL = protocol.ProfileURL(s.issuer, p.OwnerName)
+		p.OwnerAvatar = protocol.AvatarURL(s.issuer, "", p.OwnerName)
+	}
+}
+
+func firstLetter(s string) string {
+	for _, r := range s {
+		return string(r)
+	}
+	return "?"
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -93,11 +93,15 @@ type App struct {
 	UpdatedAt              time.Time
 }
 
-// Consent records that a user allowed an app a set of scopes.
+// Consent records that a user allowed an app a set of scopes, and the orgs
+// those scopes may reach.
 type Consent struct {
-	UserID    string
-	ClientID  string
-	Scopes    []string
+	UserID   string
+	ClientID string
+	Scopes   []string
+	// Orgs are the ids of the orgs the user granted the app (ticked on the
+	// consent page); nil when none.
+	Orgs      []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -111,6 +115,7 @@ type AuthCode struct {
 	UserID        string
 	RedirectURI   string
 	Scopes        []string
+	Orgs          []string // ids of the orgs the grant reaches
 	Nonce         string
 	CodeChallenge string // S256 challenge, "" when PKCE was not used
 	AuthTime      time.Time
@@ -133,6 +138,10 @@ type Token struct {
 	UserID   string
 	ClientID string // "" for user access tokens
 	Scopes   []string
+	// Orgs are the ids of the orgs an OAuth token's grant reaches (the
+	// user ticked them at consent); nil when none. Refresh carries them to
+	// the successors.
+	Orgs     []string
 	Name     string // display name of a user access token
 	Role     string // "read" or "write" for user access tokens
 	CodeHash Digest // the code it was issued from, zero otherwise
