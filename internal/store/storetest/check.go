@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,4 +58,47 @@ func wantNoTokens(t *testing.T, s store.Store, what string, toks []store.Token) 
 		_, err := s.Token(t.Context(), tok.Hash)
 		wantErr(t, what+": token "+tok.Kind+" stored", err, store.ErrNotFound)
 	}
+}
+
+// concurrently calls f(0), …, f(n-1), each in its own goroutine, released
+// together so that they overlap as much as the backend lets them, and
+// returns their errors: errs[i] is f(i)'s.
+func concurrently(n int, f func(i int) error) (errs []error) {
+	errs = make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// race runs n contenders for something only one may have (redeeming a
+// code, rotating a refresh token) concurrently: f(i) is contender i's
+// attempt. It checks that exactly one succeeds and that the others fail
+// with lost, naming them after who ("redeemer", "rotator"), and returns the
+// winner: the first to succeed if several did. It stops the test if none
+// did.
+func race(t *testing.T, who string, n int, lost error, f func(i int) error) (winner int) {
+	t.Helper()
+	winner = -1
+	for i, err := range concurrently(n, f) {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("%ss %d and %d both succeeded", who, winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, lost):
+			t.Errorf("%s %d: error %v, want %v", who, i, err, lost)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no %s succeeded", who)
+	}
+	return winner
 }

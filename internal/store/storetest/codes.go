@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -128,32 +127,10 @@ func (x suite) codesRedeemConcurrent(t *testing.T) {
 	a, _, p := seed(t, s)
 	c := code("code", p, a)
 	const n = 10
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			tok := accessToken(fmt.Sprintf("at-%d", i), p, a)
-			errs[i] = s.RedeemCode(ctx, c, at(time.Duration(i+1)*time.Second), []store.Token{tok})
-		})
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("redeemers %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrCodeUsed):
-			t.Errorf("redeemer %d: error %v, want ErrCodeUsed", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no redeemer succeeded")
-	}
+	winner := race(t, "redeemer", n, store.ErrCodeUsed, func(i int) error {
+		tok := accessToken(fmt.Sprintf("at-%d", i), p, a)
+		return s.RedeemCode(ctx, c, at(time.Duration(i+1)*time.Second), []store.Token{tok})
+	})
 	for i := range n {
 		_, err := s.Token(ctx, store.Hash(fmt.Sprintf("at-%d", i)))
 		if i == winner && err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -266,31 +265,9 @@ func (x suite) devicesRedeemConcurrent(t *testing.T) {
 	d := approved(deviceCode("device", "WDJBMJHT", p), a)
 	must(t, s.CreateDeviceCode(ctx, d))
 	const n = 10
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.RedeemDeviceCode(ctx, d.Hash, at(time.Duration(i+1)*time.Second), deviceTokens(fmt.Sprint(i), p, a))
-		})
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("redeemers %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrCodeUsed):
-			t.Errorf("redeemer %d: error %v, want ErrCodeUsed", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no redeemer succeeded")
-	}
+	winner := race(t, "redeemer", n, store.ErrCodeUsed, func(i int) error {
+		return s.RedeemDeviceCode(ctx, d.Hash, at(time.Duration(i+1)*time.Second), deviceTokens(fmt.Sprint(i), p, a))
+	})
 	for i := range n {
 		if i == winner {
 			wantTokens(t, s, "winner", deviceTokens(fmt.Sprint(i), p, a))

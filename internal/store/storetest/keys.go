@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -83,18 +82,11 @@ func (x suite) keys(t *testing.T) {
 func (x suite) keysConcurrent(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	const n = 10
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs <- s.UpdateKeys(ctx, func(cur []store.SigningKey) ([]store.SigningKey, error) {
-				return append(cur, key(fmt.Sprintf("k%d", i), store.KeyNext)), nil
-			})
+	for _, err := range concurrently(n, func(i int) error {
+		return s.UpdateKeys(ctx, func(cur []store.SigningKey) ([]store.SigningKey, error) {
+			return append(cur, key(fmt.Sprintf("k%d", i), store.KeyNext)), nil
 		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	}) {
 		must(t, err)
 	}
 	got, err := s.Keys(ctx)

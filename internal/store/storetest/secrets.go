@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"errors"
-	"sync"
 	"testing"
 
 	"github.com/hubid/hubid/internal/store"
@@ -48,19 +47,12 @@ func (x suite) secretConcurrent(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	const n = 10
 	got := make([][]byte, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			got[i], errs[i] = s.Secret(ctx, "cookie", func() ([]byte, error) {
-				return bytes.Repeat([]byte{byte(i + 1)}, 32), nil
-			})
+	errs := concurrently(n, func(i int) (err error) {
+		got[i], err = s.Secret(ctx, "cookie", func() ([]byte, error) {
+			return bytes.Repeat([]byte{byte(i + 1)}, 32), nil
 		})
-	}
-	close(start)
-	wg.Wait()
+		return err
+	})
 	for i := range n {
 		must(t, errs[i])
 		if len(got[i]) != 32 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -339,31 +338,10 @@ func (x suite) tokensRotateConcurrent(t *testing.T) {
 	sealed := func(i int) []byte { return fmt.Appendf(nil, "sealed successor %d", i) }
 	issued := func(i int) []store.Token { return familyPair(fmt.Sprint(i), family, p, a) }
 	rows := make([]store.Token, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			rows[i], errs[i] = s.RotateRefresh(ctx, rt.Hash, at(time.Duration(i+1)*time.Second), sealed(i), issued(i))
-		})
-	}
-	close(start)
-	wg.Wait()
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("rotators %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrTokenRotated):
-			t.Errorf("rotator %d: error %v, want ErrTokenRotated", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no rotator succeeded")
-	}
+	winner := race(t, "rotator", n, store.ErrTokenRotated, func(i int) (err error) {
+		rows[i], err = s.RotateRefresh(ctx, rt.Hash, at(time.Duration(i+1)*time.Second), sealed(i), issued(i))
+		return err
+	})
 	want := rt
 	want.RotatedAt, want.Successor = at(time.Duration(winner+1)*time.Second), sealed(winner)
 	for i := range n {

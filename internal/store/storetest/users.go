@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,16 +143,9 @@ func (x suite) usersConcurrentUpdates(t *testing.T) {
 	a.FullName = ""
 	must(t, s.CreateUser(ctx, a))
 	const n = 10
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			errs <- s.UpdateUser(ctx, a.ID, func(u *store.User) error { u.FullName += "x"; return nil })
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range concurrently(n, func(int) error {
+		return s.UpdateUser(ctx, a.ID, func(u *store.User) error { u.FullName += "x"; return nil })
+	}) {
 		must(t, err)
 	}
 	got, err := s.User(ctx, a.ID)
