@@ -41,7 +41,8 @@ const (
 // Checkpoints (copying the WAL back into the database file, with two
 // fsyncs) run in the background rather than in whichever commit crosses
 // SQLite's threshold: after checkpointEvery commits, or checkpointInterval
-// after the last one.
+// after the last one, and then every checkpointInterval until one has copied
+// the whole WAL.
 const (
 	checkpointEvery    = 1000
 	checkpointInterval = time.Second
