@@ -20,7 +20,8 @@ var (
 	ErrTokenRotated = errors.New("store: refresh token already rotated")
 )
 
-// Digest is the SHA-256 of a secret (code, token, session id, client secret).
+// Digest is the SHA-256 of a secret (code, device or user code, token,
+// session id, client secret).
 type Digest [sha256.Size]byte
 
 // Hash returns the digest under which a secret is stored.
@@ -251,7 +252,9 @@ type Store interface {
 	User(ctx context.Context, id string) (User, error)
 	UserByName(ctx context.Context, username string) (User, error)
 	UpdateUser(ctx context.Context, id string, update func(*User) error) error
-	// DeleteUser removes the user with its memberships, consents, sessions and tokens.
+	// DeleteUser removes the user with its memberships, consents, redeemed
+	// codes, the device codes it approved or denied, sessions and tokens.
+	// Apps it owns stay.
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context) ([]User, error)
 
@@ -338,9 +341,9 @@ type Store interface {
 	Keys(ctx context.Context) ([]SigningKey, error)
 	UpdateKeys(ctx context.Context, update func([]SigningKey) ([]SigningKey, error)) error
 
-	// Secret returns the named server secret (cookie and CSRF keys), creating
-	// it with gen the first time. Every process sharing the store gets the
-	// same value.
+	// Secret returns the named server secret (such as the CSRF key and the
+	// key that seals authorization codes), creating it with gen the first
+	// time. Every process sharing the store gets the same value.
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 
 	// GarbageCollect deletes tokens, sessions and device codes that expired

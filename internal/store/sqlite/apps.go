@@ -106,8 +106,8 @@ func (db *DB) UpdateApp(ctx context.Context, clientID string, update func(*store
 	return updateFail("update app", err)
 }
 
-// DeleteApp implements store.Store. Its consents, codes and tokens go with
-// it (ON DELETE CASCADE).
+// DeleteApp implements store.Store. Its consents, codes, device codes and
+// tokens go with it (ON DELETE CASCADE).
 func (db *DB) DeleteApp(ctx context.Context, clientID string) error {
 	res, err := db.exec(ctx, `DELETE FROM apps WHERE client_id = ?`, clientID)
 	if err == nil {

@@ -63,7 +63,7 @@ func (l *Loader) App(a store.App) error {
 	return l.insert("load app", insertApp, args)
 }
 
-// Token adds a token; its user and app must exist.
+// Token adds a token; its user, and its app if it has one, must exist.
 func (l *Loader) Token(t store.Token) error {
 	var e enc
 	args := tokenArgs(&e, &t)

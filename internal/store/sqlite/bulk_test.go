@@ -77,7 +77,17 @@ func TestLoader(t *testing.T) {
 }
 
 // TestWALRewound: under steady reads and writes a PASSIVE checkpoint never
-// rewinds the WAL; past walMax pages the checkpointer empties it.
+// rewinds the WAL; past walMax pages the checkpointer empties it, with the
+// readers still reading.
+//
+// A PASSIVE checkpoint copies only up to the oldest snapshot a reader still
+// holds, and a reader's goroutine may be descheduled in the middle of a read
+// while hundreds of commits go by; a checkpoint then cannot copy them, and
+// does not rewind (shouldRewind; TestWALRewoundWhenReaderLeaves). So before
+// it checkpoints, the test waits until each reader has finished a read
+// begun after the last commit: from then on every read uses the newest
+// snapshot, and one round must rewind the WAL however the readers are
+// scheduled.
 func TestWALRewound(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hubid.db")
 	db := openFile(t, path)
@@ -86,20 +96,29 @@ func TestWALRewound(t *testing.T) {
 	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", FullName: "Alice", Email: "a@example.com", CreatedAt: t0}
 	must(t, db.CreateUser(ctx, u))
 	stop := make(chan struct{})
+	var written atomic.Bool // all commits are done
 	var readers sync.WaitGroup
-	for range 2 {
+	caughtUp := make([]chan struct{}, 2) // closed by reader i after a read begun once written
+	for i := range caughtUp {
+		caughtUp[i] = make(chan struct{})
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
+			signal := sync.OnceFunc(func() { close(caughtUp[i]) })
+			defer signal() // also if it fails
 			for {
 				select {
 				case <-stop:
 					return
 				default:
 				}
+				after := written.Load()
 				if _, err := db.User(ctx, u.ID); err != nil {
 					t.Error(err)
 					return
+				}
+				if after {
+					signal()
 				}
 			}
 		}()
@@ -107,6 +126,10 @@ func TestWALRewound(t *testing.T) {
 	for i := range 500 {
 		must(t, db.CreateToken(ctx, store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindUser, UserID: u.ID,
 			Name: "t", Role: "read", CreatedAt: t0}))
+	}
+	written.Store(true)
+	for _, c := range caughtUp {
+		<-c
 	}
 	var done int64
 	db.checkpoint(&done)
@@ -116,6 +139,50 @@ func TestWALRewound(t *testing.T) {
 	must(t, err)
 	if limit := int64(50 * 4096); fi.Size() > limit {
 		t.Errorf("WAL is %d bytes after 500 commits and a checkpoint, want at most %d (walMax pages)", fi.Size(), limit)
+	}
+}
+
+// TestWALRewoundWhenReaderLeaves: a checkpoint round that finds a reader
+// holding an old snapshot copies the WAL only up to it and does not rewind;
+// once the reader has left, the next round copies the rest and rewinds the
+// WAL, though nothing was committed in between.
+func TestWALRewoundWhenReaderLeaves(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hubid.db")
+	db := openFile(t, path)
+	db.walMax = 50
+	ctx := t.Context()
+	u := store.User{ID: fmt.Sprintf("%024x", 1), Username: "alice", CreatedAt: t0}
+	must(t, db.CreateUser(ctx, u))
+
+	other, err := sql.Open("sqlite", path+readerParams)
+	must(t, err)
+	defer other.Close()
+	reader, err := other.BeginTx(ctx, nil)
+	must(t, err)
+	var held int
+	must(t, reader.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&held))
+
+	for i := range 500 {
+		must(t, db.CreateToken(ctx, store.Token{Hash: store.Hash(fmt.Sprint("t", i)), Kind: store.KindUser, UserID: u.ID,
+			Name: "t", Role: "read", CreatedAt: t0}))
+	}
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		must(t, err)
+		return fi.Size()
+	}
+	limit := int64(50 * 4096)
+	var done int64
+	db.checkpoint(&done)
+	if size := walSize(); size <= limit {
+		t.Fatalf("WAL is %d bytes after 500 commits with a reader on the first snapshot, want more than %d: the test pins nothing", size, limit)
+	}
+
+	must(t, reader.Rollback())
+	db.checkpoint(&done)
+	if size := walSize(); size > limit {
+		t.Errorf("WAL is %d bytes after the reader left and another checkpoint round, want at most %d (walMax pages)", size, limit)
 	}
 }
 

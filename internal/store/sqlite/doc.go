@@ -12,13 +12,15 @@
 // The database runs in WAL mode. A DB holds two connection pools: one writer
 // connection, whose transactions begin IMMEDIATE so they never fail upgrading
 // a read lock to a write lock, and a small pool of readers that never block
-// the writer nor each other. A background goroutine checkpoints the WAL
-// (every 1000 commits, or a second after the last one), so no request pays
-// for a checkpoint's fsyncs. Several processes may open the same file at
-// once (the CLI while the server runs): every connection waits up to five
-// seconds (busy_timeout) for another process's write lock, migrations are
-// applied inside write transactions, and Secret and UpdateKeys are atomic
-// across processes.
+// the writer nor each other. A background goroutine checkpoints the WAL on a
+// connection of its own (every 1000 commits, or a second after the last one,
+// and then every second until a checkpoint has copied all of it), so no
+// request pays for a checkpoint's fsyncs. An in-memory database (MemoryPath)
+// has the writer connection alone, which also reads, and no checkpoints.
+// Several processes may open the same file at once (the CLI while the server
+// runs): every connection waits up to five seconds (busy_timeout) for
+// another process's write lock, migrations are applied inside write
+// transactions, and Secret and UpdateKeys are atomic across processes.
 //
 // # Encoding
 //

@@ -41,7 +41,8 @@ const (
 // Checkpoints (copying the WAL back into the database file, with two
 // fsyncs) run in the background rather than in whichever commit crosses
 // SQLite's threshold: after checkpointEvery commits, or checkpointInterval
-// after the last one.
+// after the last one, and then every checkpointInterval until one has copied
+// the whole WAL.
 const (
 	checkpointEvery    = 1000
 	checkpointInterval = time.Second
@@ -163,7 +164,9 @@ func (db *DB) committed() {
 
 // checkpointer runs PASSIVE checkpoints, which neither wait for nor block
 // readers and writers, until Close, and rewinds the WAL when it has grown
-// past walMax pages. An error is left for the next round.
+// past walMax pages. A round that fails, or that could not copy the whole
+// WAL, is tried again at the next tick, whether or not anything was
+// committed meanwhile.
 func (db *DB) checkpointer() {
 	defer db.bg.Done()
 	tick := time.NewTicker(checkpointInterval)
@@ -181,6 +184,10 @@ func (db *DB) checkpointer() {
 	}
 }
 
+// checkpoint runs one round of the checkpointer. *done is the commit count
+// up to which the WAL is known to be copied back: a round does nothing when
+// no commit came since, and moves *done only when its PASSIVE checkpoint
+// copied the whole WAL.
 func (db *DB) checkpoint(done *int64) {
 	n := db.commits.Load()
 	if n == *done {
@@ -195,7 +202,19 @@ func (db *DB) checkpoint(done *int64) {
 	if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		return
 	}
-	*done = n
+	// A PASSIVE checkpoint copies frames only up to the oldest snapshot a
+	// reader still holds. A read holds its snapshot for microseconds, but
+	// its goroutine may be descheduled in the middle of it (modernc's
+	// SQLite is Go code) while the writer commits on, so the round after
+	// the last commit of a busy spell may find the WAL's last hundreds of
+	// commits not copyable yet, and then does not rewind it either
+	// (shouldRewind). Counted as done, that round would leave them, and a
+	// WAL past walMax, until the next commit, however long that takes; so
+	// the next tick tries again (over frames already copied, PASSIVE costs
+	// little).
+	if busy == 0 && copied == frames {
+		*done = n
+	}
 	if shouldRewind(frames, copied, db.walMax) {
 		// A PASSIVE checkpoint copies the WAL back but never rewinds it:
 		// the next writer starts the WAL over only when no reader still

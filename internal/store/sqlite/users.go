@@ -119,8 +119,8 @@ func updateFail(op string, err error) error {
 }
 
 // DeleteUser implements store.Store. The user's memberships, consents,
-// codes, tokens and sessions go with it (ON DELETE CASCADE); apps it owns
-// stay.
+// codes, device codes, tokens and sessions go with it (ON DELETE CASCADE);
+// apps it owns stay.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	res, err := db.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err == nil {

@@ -3,6 +3,11 @@
 // empty store. It is an ordinary (non-test) package so that backends in
 // other packages can import it; nothing else should.
 //
+// The suite is split by aggregate, a file each: Users, Orgs (with
+// memberships), Apps, Consents, Codes, Tokens (with refresh rotation),
+// DeviceCodes, Sessions, Keys, Secrets and GarbageCollect. Run runs them
+// all; each of those functions, called like Run, runs one alone.
+//
 // The suite pins down behaviour store.go leaves to prose, so that backends
 // agree on it:
 //
