@@ -28,9 +28,15 @@ type OrgInfo struct {
 	PreferredUsername string `json:"preferred_username"`
 	Picture           string `json:"picture"`
 	Plan              string `json:"plan,omitempty"`
-	// RoleInOrg is sent with the read-memberships scope: admin, write,
-	// contributor or read.
+	// RoleInOrg is sent for an org the user granted the app, or for every
+	// org with the read-memberships scope: admin, write, contributor or
+	// read.
 	RoleInOrg string `json:"roleInOrg,omitempty"`
+	// CanPay is sent for a granted org with the read-billing scope.
+	CanPay *bool `json:"canPay,omitempty"`
+	// SecurityRestrictions is sent for a granted org: the org's checks
+	// ("mfa", "sso", "ip", "token-policy") the user has not passed yet.
+	SecurityRestrictions []string `json:"securityRestrictions,omitempty"`
 }
 
 // IDTokenClaims are the claims of an ID token as HF issues them: the

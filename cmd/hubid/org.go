@@ -26,9 +26,10 @@ type orgJSON struct {
 }
 
 func orgAdd(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("org add", "org add NAME [--full-name NAME] [--plan team|enterprise] [--json]")
+	fs := e.newFlags("org add", "org add NAME [--full-name NAME] [--plan team|enterprise] [--can-pay] [--json]")
 	fullName := fs.String("full-name", "", "full name")
 	plan := fs.String("plan", "", `plan: "", team or enterprise`)
+	canPay := fs.Bool("can-pay", false, "the org has a payment method (userinfo's canPay for apps granted the org, with read-billing)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
 	pos, err := parse(fs, args)
@@ -38,7 +39,7 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("give exactly one org NAME")
 	}
-	spec := accounts.OrgSpec{Name: pos[0], FullName: *fullName, Plan: *plan}
+	spec := accounts.OrgSpec{Name: pos[0], FullName: *fullName, Plan: *plan, CanPay: *canPay}
 	if err := spec.Validate(); err != nil {
 		return flagError(err, accounts.ErrInvalidPlan)
 	}

@@ -20,6 +20,7 @@ type OrgSpec struct {
 	Name     string // see ValidName; unique among users and orgs, ignoring case
 	FullName string // "" = the name
 	Plan     string // "", PlanTeam or PlanEnterprise
+	CanPay   bool   // the org has a payment method
 }
 
 // Validate checks the spec without the store and returns its first
@@ -46,7 +47,7 @@ func CreateOrg(ctx context.Context, st Store, s OrgSpec, now time.Time) (store.O
 	if err := checkNameFree(ctx, st, s.Name, true); err != nil {
 		return store.Org{}, err
 	}
-	o := store.Org{ID: NewID(), Name: s.Name, FullName: s.FullName, Plan: s.Plan, CreatedAt: now}
+	o := store.Org{ID: NewID(), Name: s.Name, FullName: s.FullName, Plan: s.Plan, CanPay: s.CanPay, CreatedAt: now}
 	if o.FullName == "" {
 		o.FullName = o.Name
 	}

@@ -31,7 +31,7 @@ func BenchmarkUserInfo(b *testing.B) {
 	enc := json.NewEncoder(io.Discard)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := enc.Encode(UserInfo("https://hub.example", u, ms, scopes)); err != nil {
+		if err := enc.Encode(UserInfo("https://hub.example", u, ms, scopes, nil)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -69,12 +69,15 @@ func IDTokenClaims(p IDTokenParams) oidc.IDTokenClaims {
 	return c
 }
 
-// UserInfo returns the userinfo body for a token with the given scopes:
-// sub always, profile claims with profile, email claims with email, isPro
-// and orgs always (orgs is [] when the user has none), canPay with
-// read-billing, each org's roleInOrg with read-memberships. sub equals the
-// ID token's sub.
-func UserInfo(issuer string, u store.User, memberships []store.Membership, scopes []string) oidc.UserInfo {
+// UserInfo returns the userinfo body for a token with the given scopes and
+// granted orgs (org ids): sub always, profile claims with profile, email
+// claims with email, isPro and orgs always (orgs is [] when the user has
+// none), canPay with read-billing. Each org carries roleInOrg when the
+// token's grant reaches it (or, with read-memberships, for every org), and
+// the org's canPay when it is granted and read-billing is, as
+// huggingface.co shows them. sub equals the ID
+// token's sub.
+func UserInfo(issuer string, u store.User, memberships []store.Membership, scopes, orgs []string) oidc.UserInfo {
 	has := func(s string) bool { return slices.Contains(scopes, s) }
 	info := oidc.UserInfo{Sub: u.ID, IsPro: u.IsPro, Orgs: make([]oidc.OrgInfo, 0, len(memberships))}
 	if has(oidc.ScopeProfile) {
@@ -102,8 +105,14 @@ func UserInfo(issuer string, u store.User, memberships []store.Membership, scope
 		if o.Name == "" {
 			o.Name = m.Org.Name
 		}
-		if has(oidc.ScopeReadMemberships) {
+		granted := slices.Contains(orgs, m.Org.ID)
+		if granted || has(oidc.ScopeReadMemberships) {
 			o.RoleInOrg = m.Role
+		}
+		// securityRestrictions stays empty, and so absent: hubid has no org
+		// security policy (MFA, SSO, IP ranges) a member could fail yet.
+		if granted && has(oidc.ScopeReadBilling) {
+			o.CanPay = new(m.Org.CanPay)
 		}
 		info.Orgs = append(info.Orgs, o)
 	}

@@ -51,7 +51,7 @@ func testUser() store.User {
 
 func testMemberships() []store.Membership {
 	return []store.Membership{
-		{Org: store.Org{ID: "5e67bd5b1009063689407478", Name: "huggingface", FullName: "Hugging Face", AvatarURL: "https://cdn.example.com/hf-logo.png", Plan: "enterprise"}, Role: store.RoleAdmin},
+		{Org: store.Org{ID: "5e67bd5b1009063689407478", Name: "huggingface", FullName: "Hugging Face", AvatarURL: "https://cdn.example.com/hf-logo.png", Plan: "enterprise", CanPay: true}, Role: store.RoleAdmin},
 		{Org: store.Org{ID: "6a0b1c2d3e4f5a6b7c8d9e0f", Name: "acme-labs"}, Role: store.RoleRead},
 	}
 }
@@ -126,9 +126,12 @@ func TestClaimsGolden(t *testing.T) {
 		{"idtoken-openid", IDTokenClaims(idParams([]string{"openid"}, ""))},
 		{"idtoken-openid-profile-nonce", IDTokenClaims(idParams([]string{"openid", "profile"}, claimsNonce))},
 		{"idtoken-openid-profile-email", IDTokenClaims(idParams([]string{"openid", "profile", "email"}, ""))},
-		{"userinfo-openid", UserInfo(claimsIssuer, testUser(), nil, []string{"openid"})},
-		{"userinfo-openid-profile-email", UserInfo(claimsIssuer, testUser(), testMemberships(), []string{"openid", "profile", "email"})},
-		{"userinfo-all", UserInfo(claimsIssuer, testUser(), testMemberships(), all)},
+		{"userinfo-openid", UserInfo(claimsIssuer, testUser(), nil, []string{"openid"}, nil)},
+		{"userinfo-openid-profile-email", UserInfo(claimsIssuer, testUser(), testMemberships(), []string{"openid", "profile", "email"}, nil)},
+		{"userinfo-all", UserInfo(claimsIssuer, testUser(), testMemberships(), all, nil)},
+		// One of two orgs granted: roleInOrg, canPay and securityRestrictions
+		// on that org only.
+		{"userinfo-granted-org", UserInfo(claimsIssuer, testUser(), testMemberships(), []string{"openid", "profile", "read-repos", "read-billing"}, []string{"5e67bd5b1009063689407478"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,7 +320,7 @@ func TestUserInfo(t *testing.T) {
 			if tt.user != nil {
 				tt.user(&u)
 			}
-			got := UserInfo(claimsIssuer, u, tt.memberships, tt.scopes)
+			got := UserInfo(claimsIssuer, u, tt.memberships, tt.scopes, nil)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("UserInfo mismatch (-want +got):\n%s", diff)
 			}
@@ -356,7 +359,7 @@ func TestUserInfoJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info := UserInfo(claimsIssuer, testUser(), tt.memberships, tt.scopes)
+			info := UserInfo(claimsIssuer, testUser(), tt.memberships, tt.scopes, nil)
 			if diff := cmp.Diff(tt.want, jsonKeys(t, info)); diff != "" {
 				t.Errorf("userinfo keys for %q (-want +got):\n%s", tt.scopes, diff)
 			}
@@ -390,7 +393,7 @@ func TestSubIdentical(t *testing.T) {
 	} {
 		t.Run(JoinScopes(scopes), func(t *testing.T) {
 			id := IDTokenClaims(idParams(scopes, claimsNonce))
-			info := UserInfo(claimsIssuer, testUser(), testMemberships(), scopes)
+			info := UserInfo(claimsIssuer, testUser(), testMemberships(), scopes, nil)
 			if id.Subject != info.Sub || id.Subject != testUser().ID {
 				t.Errorf("ID token sub %q, userinfo sub %q, user id %q", id.Subject, info.Sub, testUser().ID)
 			}

@@ -53,5 +53,5 @@ func (s *Server) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
 	}
-	httpx.WriteJSON(w, r, http.StatusOK, protocol.UserInfo(s.issuer, u, ms, t.Scopes))
+	httpx.WriteJSON(w, r, http.StatusOK, protocol.UserInfo(s.issuer, u, ms, t.Scopes, t.Orgs))
 }

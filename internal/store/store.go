@@ -49,6 +49,9 @@ type Org struct {
 	FullName  string
 	AvatarURL string
 	Plan      string // "", "team", "enterprise"
+	// CanPay: the org has a payment method (userinfo's canPay for an org
+	// the user granted the app, with read-billing).
+	CanPay    bool
 	CreatedAt time.Time
 }
 

@@ -141,11 +141,11 @@ func (db *DB) ListApps(ctx context.Context) ([]store.App, error) {
 	return as, nil
 }
 
-const consentCols = `user_id, client_id, scopes, created_at, updated_at`
+const consentCols = `user_id, client_id, scopes, created_at, updated_at, orgs`
 
 func scanConsent(sc scanner) (store.Consent, error) {
 	var c store.Consent
-	err := sc.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	err := sc.Scan(&c.UserID, &c.ClientID, listCol{&c.Scopes}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, listCol{&c.Orgs})
 	return c, err
 }
 
@@ -165,13 +165,13 @@ func (db *DB) Consent(ctx context.Context, userID, clientID string) (store.Conse
 // PutConsent implements store.Store: the stored consent becomes exactly c.
 func (db *DB) PutConsent(ctx context.Context, c store.Consent) error {
 	var e enc
-	args := []any{c.UserID, c.ClientID, e.list(c.Scopes), e.time(c.CreatedAt), e.time(c.UpdatedAt)}
+	args := []any{c.UserID, c.ClientID, e.list(c.Scopes), e.time(c.CreatedAt), e.time(c.UpdatedAt), e.list(c.Orgs)}
 	if e.err != nil {
 		return e.err
 	}
-	_, err := db.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES (?,?,?,?,?)
+	_, err := db.exec(ctx, `INSERT INTO consents (`+consentCols+`) VALUES (?,?,?,?,?,?)
 		ON CONFLICT (user_id, client_id) DO UPDATE SET
-		scopes = excluded.scopes, created_at = excluded.created_at, updated_at = excluded.updated_at`, args...)
+		scopes = excluded.scopes, created_at = excluded.created_at, updated_at = excluded.updated_at, orgs = excluded.orgs`, args...)
 	if err != nil {
 		return fail("put consent", err)
 	}

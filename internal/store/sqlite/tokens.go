@@ -11,17 +11,17 @@ import (
 )
 
 const codeCols = `hash, client_id, user_id, redirect_uri, scopes, nonce, code_challenge,
-	auth_time, created_at, expires_at, used_at`
+	auth_time, created_at, expires_at, orgs, used_at`
 
 // qInsertCode records a redeemed code; a second one with the same hash
 // inserts nothing.
-const qInsertCode = `INSERT INTO auth_codes (` + codeCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`
+const qInsertCode = `INSERT INTO auth_codes (` + codeCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hash) DO NOTHING`
 
 func scanCode(sc scanner) (store.AuthCode, error) {
 	var c store.AuthCode
 	err := sc.Scan(digestCol{&c.Hash}, &c.ClientID, &c.UserID, &c.RedirectURI, listCol{&c.Scopes},
 		&c.Nonce, &c.CodeChallenge, timeCol{&c.AuthTime}, timeCol{&c.CreatedAt},
-		timeCol{&c.ExpiresAt}, timeCol{&c.UsedAt})
+		timeCol{&c.ExpiresAt}, listCol{&c.Orgs}, timeCol{&c.UsedAt})
 	return c, err
 }
 
@@ -45,7 +45,7 @@ func (db *DB) Code(ctx context.Context, hash store.Digest) (store.AuthCode, erro
 func (db *DB) RedeemCode(ctx context.Context, c store.AuthCode, now time.Time, issued []store.Token) error {
 	var e enc
 	args := []any{c.Hash[:], c.ClientID, c.UserID, c.RedirectURI, e.list(c.Scopes), c.Nonce, c.CodeChallenge,
-		e.time(c.AuthTime), e.time(c.CreatedAt), e.time(c.ExpiresAt), nil}
+		e.time(c.AuthTime), e.time(c.CreatedAt), e.time(c.ExpiresAt), e.list(c.Orgs), nil}
 	if e.err != nil {
 		return e.err
 	}
@@ -97,9 +97,9 @@ func (db *DB) markAndIssue(ctx context.Context, op string, now time.Time, issued
 }
 
 const tokenCols = `hash, kind, user_id, client_id, scopes, name, role, code_hash, created_at, expires_at, revoked_at,
-	family_id, rotated_at, successor`
+	family_id, rotated_at, successor, orgs`
 
-const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+const insertToken = `INSERT INTO tokens (` + tokenCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 func scanToken(sc scanner) (store.Token, error) {
 	var t store.Token
@@ -113,7 +113,7 @@ func scanToken(sc scanner) (store.Token, error) {
 func tokenDests(t *store.Token) []any {
 	return []any{digestCol{&t.Hash}, &t.Kind, &t.UserID, nullStringCol{&t.ClientID}, listCol{&t.Scopes},
 		&t.Name, &t.Role, digestCol{&t.CodeHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt},
-		&t.FamilyID, timeCol{&t.RotatedAt}, &t.Successor}
+		&t.FamilyID, timeCol{&t.RotatedAt}, &t.Successor, listCol{&t.Orgs}}
 }
 
 func fixToken(t *store.Token) {
@@ -157,7 +157,7 @@ func (db *DB) TokenWithUser(ctx context.Context, hash store.Digest) (store.Token
 func tokenArgs(e *enc, t *store.Token) []any {
 	return []any{t.Hash[:], t.Kind, t.UserID, nullString(t.ClientID), e.list(t.Scopes), t.Name, t.Role,
 		e.digest(t.CodeHash), e.time(t.CreatedAt), e.time(t.ExpiresAt), e.time(t.RevokedAt),
-		t.FamilyID, e.time(t.RotatedAt), nullBytes(t.Successor)}
+		t.FamilyID, e.time(t.RotatedAt), nullBytes(t.Successor), e.list(t.Orgs)}
 }
 
 // nullBytes stores an empty byte slice as NULL.

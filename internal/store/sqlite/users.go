@@ -153,11 +153,11 @@ func (db *DB) ListUsers(ctx context.Context) ([]store.User, error) {
 	return us, nil
 }
 
-const orgCols = `id, name, full_name, avatar_url, plan, created_at`
+const orgCols = `id, name, full_name, avatar_url, plan, created_at, can_pay`
 
 func scanOrg(sc scanner, extra ...any) (store.Org, error) {
 	var o store.Org
-	dest := append([]any{&o.ID, &o.Name, &o.FullName, &o.AvatarURL, &o.Plan, timeCol{&o.CreatedAt}}, extra...)
+	dest := append([]any{&o.ID, &o.Name, &o.FullName, &o.AvatarURL, &o.Plan, timeCol{&o.CreatedAt}, &o.CanPay}, extra...)
 	err := sc.Scan(dest...)
 	return o, err
 }
@@ -165,11 +165,11 @@ func scanOrg(sc scanner, extra ...any) (store.Org, error) {
 // CreateOrg implements store.Store.
 func (db *DB) CreateOrg(ctx context.Context, o store.Org) error {
 	var e enc
-	args := []any{o.ID, o.Name, o.FullName, o.AvatarURL, o.Plan, e.time(o.CreatedAt)}
+	args := []any{o.ID, o.Name, o.FullName, o.AvatarURL, o.Plan, e.time(o.CreatedAt), o.CanPay}
 	if e.err != nil {
 		return e.err
 	}
-	if _, err := db.exec(ctx, `INSERT INTO orgs (`+orgCols+`) VALUES (?,?,?,?,?,?)`, args...); err != nil {
+	if _, err := db.exec(ctx, `INSERT INTO orgs (`+orgCols+`) VALUES (?,?,?,?,?,?,?)`, args...); err != nil {
 		return fail("create org", err)
 	}
 	return nil
@@ -228,7 +228,7 @@ func (db *DB) SetMember(ctx context.Context, orgID, userID, role string) error {
 
 // Memberships implements store.Store, in one query.
 func (db *DB) Memberships(ctx context.Context, userID string) ([]store.Membership, error) {
-	rows, err := db.query(ctx, `SELECT o.id, o.name, o.full_name, o.avatar_url, o.plan, o.created_at, m.role
+	rows, err := db.query(ctx, `SELECT o.id, o.name, o.full_name, o.avatar_url, o.plan, o.created_at, o.can_pay, m.role
 		FROM memberships m JOIN orgs o ON o.id = m.org_id
 		WHERE m.user_id = ? ORDER BY o.name, o.id`, userID)
 	if err != nil {

@@ -24,7 +24,7 @@ func (x suite) consents(t *testing.T) {
 	must(t, s.CreateApp(ctx, p2))
 
 	c1 := store.Consent{UserID: a.ID, ClientID: p1.ClientID, Scopes: []string{"openid", "profile", "email"},
-		CreatedAt: t0, UpdatedAt: t0.In(cet)}
+		Orgs: []string{"0123456789abcdef0000aaaa", "0123456789abcdef0000bbbb"}, CreatedAt: t0, UpdatedAt: t0.In(cet)}
 	c2 := store.Consent{UserID: a.ID, ClientID: p2.ClientID, Scopes: []string{"openid"}, CreatedAt: at(time.Hour), UpdatedAt: at(time.Hour)}
 	c3 := store.Consent{UserID: b.ID, ClientID: p1.ClientID, Scopes: []string{"openid", "profile"}, CreatedAt: t0, UpdatedAt: t0}
 	for _, c := range []store.Consent{c1, c2, c3} {
@@ -34,8 +34,9 @@ func (x suite) consents(t *testing.T) {
 	must(t, err)
 	diff(t, "Consent", c1, got)
 
-	// PutConsent replaces: scopes are not merged.
+	// PutConsent replaces: scopes and orgs are not merged.
 	c1.Scopes = []string{"openid", "read-repos"}
+	c1.Orgs = []string{"0123456789abcdef0000cccc"}
 	c1.UpdatedAt = at(2 * time.Hour)
 	must(t, s.PutConsent(ctx, c1))
 	got, err = s.Consent(ctx, a.ID, p1.ClientID)

@@ -61,7 +61,7 @@ func app(n int) store.App {
 func code(secret string, a store.App, u store.User) store.AuthCode {
 	return store.AuthCode{
 		Hash: store.Hash(secret), ClientID: a.ClientID, UserID: u.ID,
-		RedirectURI: "https://app.example/callback", Scopes: []string{"openid", "profile"},
+		RedirectURI: "https://app.example/callback", Scopes: []string{"openid", "profile"}, Orgs: []string{"0123456789abcdef0000aaaa"},
 		Nonce: "n-0S6_WzA2Mj", CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		AuthTime: at(-time.Minute), CreatedAt: t0, ExpiresAt: at(10 * time.Minute),
 	}
@@ -81,11 +81,12 @@ func userToken(secret string, u store.User, created time.Time) store.Token {
 	}
 }
 
-// refreshToken is a live refresh token of family, not yet rotated.
+// refreshToken is a live refresh token of family, not yet rotated, whose
+// grant reaches one org.
 func refreshToken(secret, family string, a store.App, u store.User) store.Token {
 	return store.Token{
 		Hash: store.Hash(secret), Kind: store.KindRefresh, UserID: u.ID, ClientID: a.ClientID,
-		Scopes: []string{"openid", "profile"}, FamilyID: family, CreatedAt: t0, ExpiresAt: at(30 * 24 * time.Hour),
+		Scopes: []string{"openid", "profile"}, Orgs: []string{"0123456789abcdef0000aaaa"}, FamilyID: family, CreatedAt: t0, ExpiresAt: at(30 * 24 * time.Hour),
 	}
 }
 

@@ -21,6 +21,7 @@ func Orgs(t *testing.T, open func(t *testing.T) store.Store) {
 func (x suite) orgs(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
 	acme, zeta := org("0a0000000000000000000001", "Acme"), org("0a0000000000000000000002", "zeta")
+	acme.CanPay = true
 	zeta.Plan, zeta.FullName, zeta.AvatarURL, zeta.CreatedAt = "", "", "", time.Time{}
 	must(t, s.CreateOrg(ctx, acme))
 	must(t, s.CreateOrg(ctx, zeta))

@@ -1,0 +1,93 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/hubid/hubid/internal/store"
+)
+
+// TestOrgGrants: the consent page offers the user's orgs for an
+// org-reaching scope; the org ticked travels code → token → refresh and
+// userinfo shows roleInOrg on it alone; orgIds for an org not yet granted
+// asks again and marks it new; orgIds the user is not in is said so.
+func TestOrgGrants(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	lab := store.Org{ID: "0123456789abcdef0000aaaa", Name: "looking-glass", FullName: "Looking Glass", CanPay: true, CreatedAt: h.clock.Now()}
+	if err := h.db.CreateOrg(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.SetMember(ctx, lab.ID, h.alice.ID, store.RoleWrite); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.UpdateApp(ctx, h.conf.ClientID, func(a *store.App) error { a.RefreshTokens = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.login("alice", alicePassword)
+	params := url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid profile read-repos"}, "state": {"s1"}}
+	resp, body := b.get("/oauth/authorize?" + params.Encode())
+	if resp.StatusCode != 200 || !strings.Contains(body, `name="org:`+lab.ID+`"`) || !strings.Contains(body, `name="org:`+h.org.ID+`"`) {
+		t.Fatalf("consent page without both orgs: %d %.2000s", resp.StatusCode, body)
+	}
+	if strings.Contains(body, " checked") {
+		t.Errorf("an org is ticked though the app asked for none and the user granted none")
+	}
+	// Tick the looking-glass org only.
+	f := formFields(body)
+	f.Set("consent", "allow")
+	f.Set("org:"+lab.ID, "on")
+	resp, body = b.postForm("/oauth/authorize", f)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("consent: %d %.500s", resp.StatusCode, body)
+	}
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	_, tok, _ := h.postToken(url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {redirectURI}}, h.conf.ClientID, h.confSecret)
+	if tok["refresh_token"] == nil {
+		t.Fatalf("token: %v", tok)
+	}
+	roles := func(access string) map[string]any {
+		t.Helper()
+		status, info := h.userinfo(access)
+		if status != 200 {
+			t.Fatalf("userinfo: %d %v", status, info)
+		}
+		out := map[string]any{}
+		for _, o := range info["orgs"].([]any) {
+			o := o.(map[string]any)
+			out[o["preferred_username"].(string)] = o["roleInOrg"]
+		}
+		return out
+	}
+	if got := roles(tok["access_token"].(string)); got["looking-glass"] != "write" || got["wonderland"] != nil {
+		t.Errorf("userinfo roles %v, want roleInOrg on looking-glass only", got)
+	}
+	// Refresh keeps the grant.
+	status, ref, _ := h.postToken(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, h.conf.ClientID, h.confSecret)
+	if status != 200 {
+		t.Fatalf("refresh: %d %v", status, ref)
+	}
+	if got := roles(ref["access_token"].(string)); got["looking-glass"] != "write" || got["wonderland"] != nil {
+		t.Errorf("after refresh, userinfo roles %v, want roleInOrg on looking-glass only", got)
+	}
+	// The consent is remembered with its org: signing in again issues at once.
+	if loc := b.authorize(params, "alice", alicePassword); loc.Query().Get("code") == "" {
+		t.Fatalf("second sign-in did not issue a code: %s", loc)
+	}
+	// orgIds for the other org asks again, pre-ticked and marked new.
+	params.Set("orgIds", h.org.ID+",not-an-org")
+	resp, body = b.get("/oauth/authorize?" + params.Encode())
+	if resp.StatusCode != 200 || !strings.Contains(body, "requested by the app") || !strings.Contains(body, `class="tag new"`) {
+		t.Fatalf("orgIds for a new org: %d %.3000s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, "not-an-org") || !strings.Contains(body, "not a member") {
+		t.Errorf("the page does not say the user is not in not-an-org")
+	}
+	if strings.Count(body, " checked") != 2 {
+		t.Errorf("want both orgs ticked (one remembered, one requested), page: %.3000s", body)
+	}
+}
