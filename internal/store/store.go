@@ -261,7 +261,9 @@ type Store interface {
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context) ([]User, error)
 
-	// Orgs and memberships. SetMember with role "" removes the membership.
+	// Orgs and memberships. SetMember with role "" removes the membership
+	// and, in the same transaction, takes the org out of the org grants of
+	// the user's consents and live tokens.
 	CreateOrg(ctx context.Context, o Org) error
 	OrgByName(ctx context.Context, name string) (Org, error)
 	ListOrgs(ctx context.Context) ([]Org, error)

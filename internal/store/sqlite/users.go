@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -215,13 +216,68 @@ func (db *DB) ListOrgs(ctx context.Context) ([]store.Org, error) {
 func (db *DB) SetMember(ctx context.Context, orgID, userID, role string) error {
 	var err error
 	if role == "" {
-		_, err = db.exec(ctx, `DELETE FROM memberships WHERE user_id = ? AND org_id = ?`, userID, orgID)
+		err = db.write(ctx, func(t *tx) error {
+			if _, err := t.exec(`DELETE FROM memberships WHERE user_id = ? AND org_id = ?`, userID, orgID); err != nil {
+				return err
+			}
+			return dropGrantedOrg(t, userID, orgID)
+		})
 	} else {
 		_, err = db.exec(ctx, `INSERT INTO memberships (user_id, org_id, role) VALUES (?, ?, ?)
 			ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`, userID, orgID, role)
 	}
 	if err != nil {
 		return fail("set member", err)
+	}
+	return nil
+}
+
+// dropGrantedOrg removes orgID from the org grants of the user's consents
+// and live tokens, in t: a member who leaves an org takes it out of every
+// grant at once, and rejoining does not bring it back.
+func dropGrantedOrg(t *tx, userID, orgID string) error {
+	for _, table := range []struct{ name, key, where string }{
+		{"consents", "client_id", ""},
+		{"tokens", "hash", " AND revoked_at IS NULL"},
+	} {
+		rows, err := t.query(`SELECT `+table.key+`, orgs FROM `+table.name+` WHERE user_id = ? AND orgs IS NOT NULL`+table.where, userID)
+		if err != nil {
+			return err
+		}
+		type change struct {
+			key  any
+			orgs any
+		}
+		var changes []change
+		for rows.Next() {
+			var key any
+			var orgs []string
+			if err := rows.Scan(&key, listCol{&orgs}); err != nil {
+				rows.Close()
+				return err
+			}
+			if !slices.Contains(orgs, orgID) {
+				continue
+			}
+			var e enc
+			changes = append(changes, change{key, e.list(slices.DeleteFunc(orgs, func(o string) bool { return o == orgID }))})
+			if e.err != nil {
+				rows.Close()
+				return e.err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if _, err := t.exec(`UPDATE `+table.name+` SET orgs = ? WHERE user_id = ? AND `+table.key+` = ?`, c.orgs, userID, c.key); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

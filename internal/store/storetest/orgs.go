@@ -15,7 +15,52 @@ func Orgs(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, []test{
 		{"Orgs", x.orgs},
 		{"Memberships", x.memberships},
+		{"LeavingDropsOrgGrants", x.leavingDropsOrgGrants},
 	})
+}
+
+// leavingDropsOrgGrants: a user who leaves an org takes it out of the org
+// grants of their consents and live tokens at once; other users' grants
+// and other orgs stay.
+func (x suite) leavingDropsOrgGrants(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, b, p := seed(t, s)
+	acme, zeta := org("0a0000000000000000000001", "acme"), org("0a0000000000000000000002", "zeta")
+	must(t, s.CreateOrg(ctx, acme))
+	must(t, s.CreateOrg(ctx, zeta))
+	for _, u := range []store.User{a, b} {
+		must(t, s.SetMember(ctx, acme.ID, u.ID, store.RoleRead))
+		must(t, s.SetMember(ctx, zeta.ID, u.ID, store.RoleRead))
+		must(t, s.PutConsent(ctx, store.Consent{UserID: u.ID, ClientID: p.ClientID, Scopes: []string{"read-repos"}, Orgs: []string{acme.ID, zeta.ID}, CreatedAt: t0, UpdatedAt: t0}))
+	}
+	tokA, tokB, tokOnly := accessToken("at-a", p, a), accessToken("at-b", p, b), accessToken("at-only", p, a)
+	tokA.Orgs, tokB.Orgs, tokOnly.Orgs = []string{acme.ID, zeta.ID}, []string{acme.ID, zeta.ID}, []string{acme.ID}
+	for _, tok := range []store.Token{tokA, tokB, tokOnly} {
+		must(t, s.CreateToken(ctx, tok))
+	}
+
+	must(t, s.SetMember(ctx, acme.ID, a.ID, ""))
+
+	orgsOf := func(what string, got []string, err error, want []string) {
+		t.Helper()
+		must(t, err)
+		diff(t, what, want, got)
+	}
+	c, err := s.Consent(ctx, a.ID, p.ClientID)
+	orgsOf("alice's consent orgs", c.Orgs, err, []string{zeta.ID})
+	c, err = s.Consent(ctx, b.ID, p.ClientID)
+	orgsOf("bob's consent orgs", c.Orgs, err, []string{acme.ID, zeta.ID})
+	tok, err := s.Token(ctx, tokA.Hash)
+	orgsOf("alice's token orgs", tok.Orgs, err, []string{zeta.ID})
+	tok, err = s.Token(ctx, tokOnly.Hash)
+	orgsOf("alice's acme-only token orgs", tok.Orgs, err, nil)
+	tok, err = s.Token(ctx, tokB.Hash)
+	orgsOf("bob's token orgs", tok.Orgs, err, []string{acme.ID, zeta.ID})
+
+	// Rejoining does not bring the grant back.
+	must(t, s.SetMember(ctx, acme.ID, a.ID, store.RoleRead))
+	c, err = s.Consent(ctx, a.ID, p.ClientID)
+	orgsOf("alice's consent orgs after rejoining", c.Orgs, err, []string{zeta.ID})
 }
 
 func (x suite) orgs(t *testing.T) {
