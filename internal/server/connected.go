@@ -3,12 +3,15 @@ package server
 import (
 	"crypto/hmac"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
@@ -24,11 +27,16 @@ type connectedApp struct {
 	// used: that would put a write on the userinfo and API hot path.
 	LastIssued string
 	Token      string // session-bound revoke token
+	// Orgs are the user's orgs, ticked when the grant reaches them, for an
+	// app whose scopes reach orgs; OrgsToken binds their form.
+	Orgs      []consentOrg
+	OrgsToken string
 }
 
 type connectedPage struct {
 	Apps    []connectedApp
 	Revoked string
+	Updated string
 }
 
 // requireSession returns the session, or sends the browser to the login
@@ -83,7 +91,14 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	p := connectedPage{Revoked: r.URL.Query().Get("revoked")}
+	p := connectedPage{Revoked: r.URL.Query().Get("revoked"), Updated: r.URL.Query().Get("updated")}
+	var ms []store.Membership
+	if slices.ContainsFunc(consents, func(c store.Consent) bool { return protocol.ReachesOrgs(c.Scopes) }) {
+		if ms, err = s.store.Memberships(r.Context(), sess.UserID); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+	}
 	for _, c := range consents {
 		app, err := s.store.App(r.Context(), c.ClientID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -103,6 +118,16 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, sc := range c.Scopes {
 			ca.Scopes = append(ca.Scopes, oidc.ScopeInfo{Name: sc, Description: oidc.ScopeDescription(sc)})
+		}
+		if protocol.ReachesOrgs(c.Scopes) && !c.UpdatedAt.IsZero() {
+			// Apps known only through tokens (device logins) have no consent
+			// to change; the zero UpdatedAt marks them.
+			ca.OrgsToken = s.sessionMAC(sess, "app-orgs", app.ClientID)
+			for _, m := range ms {
+				ca.Orgs = append(ca.Orgs, consentOrg{Field: fieldOrgPrefix + m.Org.ID, Name: m.Org.Name, Role: m.Role,
+					Avatar: protocol.AvatarURL(s.issuer, "", m.Org.Name), Ticked: slices.Contains(c.Orgs, m.Org.ID),
+					Required: protocol.MemberOfAny([]string{m.Org.Name}, app.AuthorizedOrgs)})
+			}
 		}
 		p.Apps = append(p.Apps, ca)
 	}
@@ -142,4 +167,56 @@ func (s *Server) serveRevokeApp(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.InfoContext(r.Context(), "app access revoked by user", "user_id", sess.UserID, "client_id", clientID, "tokens", n)
 	http.Redirect(w, r, "/settings/connected-applications?"+url.Values{"revoked": {name}}.Encode(), http.StatusSeeOther)
+}
+
+// serveAppOrgs is POST /settings/connected-applications/orgs: the user
+// changes which of their orgs an app's grant reaches, without revoking the
+// app; the app's live tokens change at once. The orgs of the app's
+// restriction (hf_oauth_authorized_org) stay granted.
+func (s *Server) serveAppOrgs(w http.ResponseWriter, r *http.Request) {
+	sess := s.requireSession(w, r)
+	if sess == nil {
+		return
+	}
+	form, perr := httpx.ParseForm(w, r)
+	if perr != nil {
+		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
+		return
+	}
+	clientID := form.Get("client_id")
+	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, "app-orgs", clientID))) {
+		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
+		return
+	}
+	app, err := s.store.App(r.Context(), clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, http.StatusNotFound, errorPage{Heading: "Unknown app", Message: "That app no longer exists on this hub."})
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	ms, err := s.store.Memberships(r.Context(), sess.UserID)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	var orgs []string
+	for _, m := range ms {
+		if form.Get(fieldOrgPrefix+m.Org.ID) != "" || protocol.MemberOfAny([]string{m.Org.Name}, app.AuthorizedOrgs) {
+			orgs = append(orgs, m.Org.ID)
+		}
+	}
+	err = s.store.SetGrantOrgs(r.Context(), sess.UserID, clientID, orgs)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, http.StatusNotFound, errorPage{Heading: "Not authorized", Message: fmt.Sprintf("You have not authorized %s, so there is nothing to change.", app.Name)})
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "app org grant changed by user", "user_id", sess.UserID, "client_id", clientID, "orgs", len(orgs))
+	http.Redirect(w, r, "/settings/connected-applications?"+url.Values{"updated": {app.Name}}.Encode(), http.StatusSeeOther)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -89,5 +90,78 @@ func TestOrgGrants(t *testing.T) {
 	}
 	if strings.Count(body, " checked") != 2 {
 		t.Errorf("want both orgs ticked (one remembered, one requested), page: %.3000s", body)
+	}
+}
+
+// TestConnectedAppOrgs: on the connected-applications page the user takes
+// an org out of an app's grant and puts another in; the app's existing
+// token follows at once, and the app is not revoked.
+func TestConnectedAppOrgs(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	lab := store.Org{ID: "0123456789abcdef0000aaaa", Name: "looking-glass", CreatedAt: h.clock.Now()}
+	if err := h.db.CreateOrg(ctx, lab); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.SetMember(ctx, lab.ID, h.alice.ID, store.RoleWrite); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.login("alice", alicePassword)
+	params := url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid read-repos"}, "state": {"s"}, "orgIds": {lab.ID}}
+	resp, body := b.get("/oauth/authorize?" + params.Encode())
+	f := formFields(body)
+	f.Set("consent", "allow")
+	f.Set("org:"+lab.ID, "on")
+	resp, body = b.postForm("/oauth/authorize", f)
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	_, tok, _ := h.postToken(url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {redirectURI}}, h.conf.ClientID, h.confSecret)
+	access, _ := tok["access_token"].(string)
+	if access == "" {
+		t.Fatalf("token: %v", tok)
+	}
+	role := func(org string) any {
+		t.Helper()
+		status, info := h.userinfo(access)
+		if status != 200 {
+			t.Fatalf("userinfo: %d %v", status, info)
+		}
+		for _, o := range info["orgs"].([]any) {
+			if o := o.(map[string]any); o["preferred_username"] == org {
+				return o["roleInOrg"]
+			}
+		}
+		return nil
+	}
+	if role("looking-glass") != "write" || role("wonderland") != nil {
+		t.Fatalf("before: looking-glass %v, wonderland %v", role("looking-glass"), role("wonderland"))
+	}
+
+	resp, body = b.get("/settings/connected-applications")
+	if resp.StatusCode != 200 || !strings.Contains(body, `name="org:`+lab.ID+`" value="on" checked`) || !strings.Contains(body, `name="org:`+h.org.ID+`" value="on">`) {
+		t.Fatalf("connected apps page: %d %.3000s", resp.StatusCode, body)
+	}
+	// The form of this app: swap looking-glass for wonderland.
+	var form url.Values
+	for _, m := range regexp.MustCompile(`(?s)<form method="post" action="/settings/connected-applications/orgs">.*?</form>`).FindAllString(body, -1) {
+		if strings.Contains(m, h.conf.ClientID) {
+			form = formFields(m)
+		}
+	}
+	if form == nil {
+		t.Fatalf("no org form for the app: %.3000s", body)
+	}
+	form.Set("org:"+h.org.ID, "on")
+	resp, body = b.postForm("/settings/connected-applications/orgs", form)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "were changed") {
+		t.Fatalf("save orgs: %d %.1000s", resp.StatusCode, body)
+	}
+	if role("looking-glass") != nil || role("wonderland") != "admin" {
+		t.Errorf("after: looking-glass %v, wonderland %v; want the token to follow the new grant", role("looking-glass"), role("wonderland"))
+	}
+	// A forged form changes nothing.
+	form.Set("token", "forged")
+	if resp, _ := b.postForm("/settings/connected-applications/orgs", form); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("forged form: %d, want 403", resp.StatusCode)
 	}
 }

@@ -62,6 +62,7 @@ func (s *Server) routes() http.Handler {
 	form("POST /logout", s.serveLogout)
 	page("GET /settings/connected-applications", s.serveConnectedApps)
 	form("POST /settings/connected-applications/revoke", s.serveRevokeApp)
+	form("POST /settings/connected-applications/orgs", s.serveAppOrgs)
 	page("GET /{$}", s.serveHome)
 	// Other methods on a page get a 405 page, not the catch-all's 404.
 	for _, path := range []string{"/oauth/authorize", "/login", "/logout"} {

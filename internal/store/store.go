@@ -285,6 +285,11 @@ type Store interface {
 	Consent(ctx context.Context, userID, clientID string) (Consent, error)
 	PutConsent(ctx context.Context, c Consent) error
 	DeleteConsent(ctx context.Context, userID, clientID string) error
+	// SetGrantOrgs sets the orgs of the user's grant to the app, in one
+	// transaction: on the consent (ErrNotFound without one) and on every
+	// live access and refresh token of the app for the user, so that a
+	// change takes effect at once, without revoking anything.
+	SetGrantOrgs(ctx context.Context, userID, clientID string, orgs []string) error
 	ListConsents(ctx context.Context, userID string) ([]Consent, error)
 
 	// Authorization codes, as redeemed. RedeemCode records c as used at now

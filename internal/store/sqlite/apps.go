@@ -178,6 +178,31 @@ func (db *DB) PutConsent(ctx context.Context, c store.Consent) error {
 	return nil
 }
 
+// SetGrantOrgs implements store.Store.
+func (db *DB) SetGrantOrgs(ctx context.Context, userID, clientID string, orgs []string) error {
+	var e enc
+	list := e.list(orgs)
+	if e.err != nil {
+		return e.err
+	}
+	err := db.write(ctx, func(t *tx) error {
+		res, err := t.exec(`UPDATE consents SET orgs = ? WHERE user_id = ? AND client_id = ?`, list, userID, clientID)
+		if err != nil {
+			return err
+		}
+		if err := affected(res); err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE tokens SET orgs = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL AND kind IN (?, ?)`,
+			list, userID, clientID, store.KindAccess, store.KindRefresh)
+		return err
+	})
+	if err != nil {
+		return fail("set grant orgs", err)
+	}
+	return nil
+}
+
 // DeleteConsent implements store.Store.
 func (db *DB) DeleteConsent(ctx context.Context, userID, clientID string) error {
 	res, err := db.exec(ctx, `DELETE FROM consents WHERE user_id = ? AND client_id = ?`, userID, clientID)

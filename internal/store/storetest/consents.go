@@ -59,6 +59,32 @@ func (x suite) consents(t *testing.T) {
 	must(t, err)
 	diff(t, "other user's consent", c3, got)
 
+	// SetGrantOrgs changes the consent's orgs and those of the app's live
+	// tokens for the user, and nothing else.
+	tokA, tokOther, tokB := accessToken("at-a", p1, a), accessToken("at-p2", p2, a), accessToken("at-b", p1, b)
+	tokRevoked := accessToken("at-revoked", p1, a)
+	for _, tok := range []*store.Token{&tokA, &tokOther, &tokB, &tokRevoked} {
+		tok.Orgs = []string{"0123456789abcdef0000aaaa"}
+		must(t, s.CreateToken(ctx, *tok))
+	}
+	_, err = s.RevokeTokens(ctx, store.TokenFilter{Hash: tokRevoked.Hash}, at(time.Hour))
+	must(t, err)
+	newOrgs := []string{"0123456789abcdef0000bbbb", "0123456789abcdef0000cccc"}
+	must(t, s.SetGrantOrgs(ctx, a.ID, p2.ClientID, nil))
+	must(t, s.SetGrantOrgs(ctx, b.ID, p1.ClientID, newOrgs))
+	got, err = s.Consent(ctx, b.ID, p1.ClientID)
+	must(t, err)
+	diff(t, "consent orgs after SetGrantOrgs", newOrgs, got.Orgs)
+	for _, c := range []struct {
+		tok  store.Token
+		want []string
+	}{{tokB, newOrgs}, {tokA, tokA.Orgs}, {tokOther, nil}, {tokRevoked, tokRevoked.Orgs}} {
+		stored, err := s.Token(ctx, c.tok.Hash)
+		must(t, err)
+		diff(t, "token orgs after SetGrantOrgs", c.want, stored.Orgs)
+	}
+	wantErr(t, "SetGrantOrgs without consent", s.SetGrantOrgs(ctx, b.ID, p2.ClientID, newOrgs), store.ErrNotFound)
+
 	wantErr(t, "PutConsent unknown user", s.PutConsent(ctx, store.Consent{UserID: "nobody", ClientID: p1.ClientID}), store.ErrNotFound)
 	wantErr(t, "PutConsent unknown app", s.PutConsent(ctx, store.Consent{UserID: a.ID, ClientID: "nope"}), store.ErrNotFound)
 	_, err = s.Consent(ctx, a.ID, "nope")
