@@ -37,6 +37,7 @@ type spaceTarget struct {
 	spacesDomain string
 	rotate       bool
 	asJSON       bool
+	hfEndpoint   string
 }
 
 func (e *env) spaceFlags(fs *flag.FlagSet) *spaceTarget {
@@ -48,6 +49,7 @@ func (e *env) spaceFlags(fs *flag.FlagSet) *spaceTarget {
 	fs.StringVar(&t.data, "data", e.defaultDataDir(), "data directory of the local database, the Space CA and cached Space secrets (env HUBID_DATA)")
 	fs.StringVar(&t.issuer, "issuer", e.envOr("HUBID_ISSUER", "http://127.0.0.1:8080"), "without --hub: the issuer URL of the hub serving the local database (env HUBID_ISSUER)")
 	fs.StringVar(&t.spacesDomain, "spaces-domain", "localhost", "domain of Space hosts: {owner}-{name}.DOMAIN")
+	fs.StringVar(&t.hfEndpoint, "hf-endpoint", "", "the Space's HF_ENDPOINT, the hub URL huggingface_hub and gradio call: a URL, or off to leave it out (default: the hub's issuer)")
 	fs.BoolVar(&t.rotate, "rotate-secret", false, "give the Space's app a new client secret (revokes its tokens)")
 	fs.BoolVar(&t.asJSON, "json", false, "print JSON")
 	return t
@@ -60,6 +62,9 @@ func (t *spaceTarget) check(e *env) (owner, name string, err error) {
 	owner, name, err = spaces.ParseSpaceID(t.spaceID)
 	if err != nil {
 		return "", "", usageError{msg: err.Error()}
+	}
+	if t.hfEndpoint, err = spaces.ParseHFEndpoint(t.hfEndpoint); err != nil {
+		return "", "", usageError{msg: "--hf-endpoint: " + err.Error()}
 	}
 	if t.hub != "" {
 		if t.tokenStdin {
@@ -186,7 +191,7 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 	if u, err := st.UserByName(ctx, owner); err == nil {
 		creator, sp.Owner = u.ID, u.Username
 	}
-	opt := spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts}
+	opt := spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts, HFEndpoint: t.hfEndpoint}
 	res, err := spaces.Sync(ctx, st, sp, md, opt, time.Now())
 	if err != nil {
 		return syncOutcome{}, err
@@ -196,7 +201,7 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 }
 
 func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme []byte, devHosts []string) (syncOutcome, error) {
-	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), DevHosts: devHosts, RotateSecret: t.rotate})
+	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), DevHosts: devHosts, RotateSecret: t.rotate, HFEndpoint: t.hfEndpoint})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, t.hub+"/api/spaces/"+owner+"/"+name, bytes.NewReader(body))
 	if err != nil {
 		return syncOutcome{}, err
