@@ -169,7 +169,7 @@ func deviceLoginAsHuggingFaceHub(t *testing.T, hubidApp bool) {
 		t.Errorf("polling: answers %v at %v s, interval after slow_down %v", got.Answers, got.Polls, got.IntervalAfterSlowDown)
 	}
 	if got.TokenType != "bearer" || got.Scope != allowed || got.ExpiresIn != 30*24*3600 || got.Whoami.Name != creds.Username ||
-		got.Whoami.Auth["type"] != "app_token_as_user" || got.Stored.Name != "oauth-"+creds.Username || !got.Stored.HasRefreshToken {
+		got.Whoami.Auth["type"] != "oauth" || got.Stored.Name != "oauth-"+creds.Username || !got.Stored.HasRefreshToken {
 		t.Errorf("login: %+v", got)
 	}
 	if got.ClientID != wantClient {

@@ -66,7 +66,7 @@ func commands() []command {
 	return []command{
 		{"dev", "run a provider for local development on embedded defaults, with a demo user and app", runDev},
 		{"serve", "run the provider in production (needs --issuer)", runServe},
-		{"user", "manage users: add, list, passwd, delete", runUser},
+		{"user", "manage users: add, list, passwd, update, delete", runUser},
 		{"org", "manage organizations: add, list, member", runOrg},
 		{"app", "manage OAuth apps: create, list, show, rotate-secret, delete", runApp},
 		{"token", "manage user access tokens (hf_…): create, list", runToken},
