@@ -210,7 +210,7 @@ func TestDev(t *testing.T) {
 	if !strings.Contains(string(body), `"issuer":"`+issuer+`"`) {
 		t.Errorf("discovery: %s", body)
 	}
-	for _, want := range []string{"OAUTH_CLIENT_ID=", "OAUTH_CLIENT_SECRET=hf_oauth_secret_", "username demo", "password ", "HUBID_CLIENT_ID="} {
+	for _, want := range []string{"OAUTH_CLIENT_ID=", "OAUTH_CLIENT_SECRET=hf_oauth_secret_", "username demo", "password ", "HUBID_CLIENT_ID=", "go install ./cmd/hubid"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}

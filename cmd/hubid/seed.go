@@ -209,6 +209,10 @@ func printDevBanner(e *env, issuer, dataDir string, c devCredentials) {
                  (http on localhost/127.0.0.1 matches any port)
   Allowed scopes: %[7]s
 
+  The hubid commands below (and hubid user, app, space…) need the binary:
+    go install ./cmd/hubid     (from the repository; it lands in $(go env GOPATH)/bin, which must be on PATH)
+  or run them as go run ./cmd/hubid … instead of hubid ….
+
   Device login (RFC 8628; hubid login, huggingface_hub-style clients), in another terminal:
     HUBID_CLIENT_ID=%[11]s hubid login --hub %[1]s
     HF_ENDPOINT=%[1]s hf auth login      (huggingface_hub's CLI, as is)

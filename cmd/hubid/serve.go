@@ -129,6 +129,10 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w (is another hubid running? pick another port with --addr)", err)
 	}
 	issuer := devIssuer(ln.Addr().(*net.TCPAddr))
+	if err := writeDevIssuer(cfg.DataDir, issuer); err != nil {
+		ln.Close()
+		return err
+	}
 	creds, err := seedDemo(ctx, st, accounts.NewHasher(0), cfg.DataDir)
 	if err != nil {
 		ln.Close()

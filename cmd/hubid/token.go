@@ -77,7 +77,7 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 	if *user == "" {
 		return usagef("--user is required")
 	}
-	st, err := openStore(*data)
+	st, err := openExistingStore(*data)
 	if err != nil {
 		return err
 	}

@@ -176,7 +176,7 @@ func userUpdate(ctx context.Context, e *env, args []string) error {
 	if up == (accounts.UserUpdate{}) {
 		return usagef("nothing to update: give --can-pay, --is-pro, --full-name or --email")
 	}
-	st, err := openStore(*data)
+	st, err := openExistingStore(*data)
 	if err != nil {
 		return err
 	}
