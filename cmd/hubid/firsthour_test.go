@@ -80,3 +80,55 @@ func TestDevIssuerRecorded(t *testing.T) {
 		t.Errorf("space env --issuer: %d %s", code, out)
 	}
 }
+
+// TestGroupHelp: a group's --help lists each subcommand with what it does,
+// one line each.
+func TestGroupHelp(t *testing.T) {
+	for noun, want := range map[string][]string{
+		"user":  {"add ", "list ", "passwd ", "update ", "delete "},
+		"org":   {"add ", "list ", "member "},
+		"app":   {"create ", "list ", "show ", "rotate-secret ", "delete "},
+		"token": {"create ", "list "},
+		"keys":  {"list ", "rotate "},
+		"space": {"sync ", "env ", "run ", "delete "},
+	} {
+		code, _, stderr := run(t, t.TempDir(), "", noun, "--help")
+		if code != exitOK {
+			t.Errorf("%s --help: exit %d", noun, code)
+		}
+		lines := strings.Split(stderr, "\n")
+		for _, v := range want {
+			found := false
+			for _, l := range lines {
+				if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(l, "  "+v) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("hubid %s --help has no described line for %q:\n%s", noun, v, stderr)
+			}
+		}
+	}
+}
+
+// TestUnknownFlag: an unknown flag is named first, with the closest known
+// one; a far-off name gets no guess.
+func TestUnknownFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"user", "list", "--dat", "x"}, "hubid user list: unknown flag --dat; did you mean --data?\n"},
+		{[]string{"user", "list", "--jsno"}, "hubid user list: unknown flag --jsno; did you mean --json?\n"},
+		{[]string{"space", "run", ".", "--spcae", "a/b"}, "hubid space run: unknown flag --spcae; did you mean --space?\n"},
+		{[]string{"user", "add", "bob", "--fullname", "Bob"}, "hubid user add: unknown flag --fullname; did you mean --full-name?\n"},
+		{[]string{"user", "list", "--zzzzzz"}, "hubid user list: unknown flag --zzzzzz\n"},
+		{[]string{"user", "lst"}, `hubid user: unknown subcommand "lst"; did you mean "list"?`},
+		{[]string{"usr", "list"}, `hubid: unknown command "usr"; did you mean "user"?`},
+	} {
+		code, _, stderr := run(t, t.TempDir(), "", tc.args...)
+		if code != exitUsage || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want it to start with %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

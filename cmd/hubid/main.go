@@ -127,7 +127,15 @@ func (e *env) main(ctx context.Context, args []string) int {
 			return exitFailure
 		}
 	}
-	fmt.Fprintf(e.stderr, "hubid: unknown command %q\n", args[0])
+	names := make([]string, 0, len(commands()))
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(e.stderr, "hubid: unknown command %q; did you mean %q?\n", args[0], s)
+	} else {
+		fmt.Fprintf(e.stderr, "hubid: unknown command %q\n", args[0])
+	}
 	e.usage()
 	return exitUsage
 }

@@ -20,9 +20,12 @@ import (
 )
 
 func runSpace(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "space", args, map[string]func(context.Context, *env, []string) error{
-		"sync": spaceSync, "env": spaceEnv, "run": spaceRun, "delete": spaceDelete,
-	}, []string{"sync", "env", "run", "delete"})
+	return e.subcommand(ctx, "space", args, []verb{
+		{"sync", "create or update a Space's OAuth app from its README; print its environment", spaceSync},
+		{"env", "print a Space's environment (dotenv, or --json)", spaceEnv},
+		{"run", "run a Space locally as Spaces do: sync, start the app, serve it at the Space host", spaceRun},
+		{"delete", "delete a Space's OAuth app and its tokens", spaceDelete},
+	})
 }
 
 // defaultIssuer is the issuer of the local hub when neither --issuer,

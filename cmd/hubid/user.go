@@ -13,9 +13,13 @@ import (
 
 // runUser runs "hubid user": add, list, passwd, update, delete.
 func runUser(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "user", args, map[string]func(context.Context, *env, []string) error{
-		"add": userAdd, "list": userList, "passwd": userPasswd, "update": userUpdate, "delete": userDelete,
-	}, []string{"add", "list", "passwd", "update", "delete"})
+	return e.subcommand(ctx, "user", args, []verb{
+		{"add", "add a user (password on stdin with --password-stdin)", userAdd},
+		{"list", "list the users", userList},
+		{"passwd", "set a user's password (read from stdin)", userPasswd},
+		{"update", "change a user's full name, email, canPay or isPro", userUpdate},
+		{"delete", "delete a user with their memberships, sessions and tokens", userDelete},
+	})
 }
 
 type userJSON struct {
