@@ -17,14 +17,32 @@ import (
 )
 
 // TestDeviceLoginAsHuggingFaceHub replays huggingface_hub's device login
-// (hf auth login) against a real "hubid dev" process, with the hub's CLI
-// app as huggingface_hub uses huggingface.co's: a form with only
+// (hf auth login) against a real "hubid dev" process: a form with only
 // client_id, polling through authorization_pending and a provoked
 // slow_down (the client then adds 5 s to its interval), whoami-v2, and a
 // refresh; a person approves the code through the hub's device pages
-// meanwhile.
+// meanwhile. It runs twice: with nothing set, so the client id is
+// huggingface_hub's own CLI app id, which hubid dev registers (what
+// "HF_ENDPOINT=hub hf auth login" does), and with the hub's hubid CLI app.
 func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	needPythonModules(t, "requests")
+	t.Run("hf-cli-client-id", func(t *testing.T) {
+		t.Parallel()
+		deviceLoginAsHuggingFaceHub(t, false)
+	})
+	t.Run("hubid-cli-app", func(t *testing.T) {
+		t.Parallel()
+		deviceLoginAsHuggingFaceHub(t, true)
+	})
+}
+
+// hfCLIClientID is huggingface_hub's client id for its CLI app.
+const hfCLIClientID = "26be6b09-91c5-47da-9861-d2d2bb7a7e36"
+
+// deviceLoginAsHuggingFaceHub runs clients/hf_device_login.py with the
+// hubid CLI app's client id (hubidApp) or with none at all, and checks
+// what it did.
+func deviceLoginAsHuggingFaceHub(t *testing.T, hubidApp bool) {
 	data := t.TempDir()
 	dev := start(t, "dev", "--addr", "127.0.0.1:0", "--data", data)
 	issuer := dev.await(t, `Issuer\s+(http://127\.0\.0\.1:\d+)`)
@@ -44,7 +62,13 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "clients/hf_device_login.py", issuer, creds.CLIClientID)
+	args, wantClient := []string{"clients/hf_device_login.py", issuer}, hfCLIClientID
+	if hubidApp {
+		args, wantClient = append(args, creds.CLIClientID), creds.CLIClientID
+	}
+	cmd := exec.CommandContext(ctx, python, args...)
+	// Nothing else set: huggingface_hub's own client id, not an override.
+	cmd.Env = append(os.Environ(), "HF_DEVICE_CODE_OAUTH_CLIENT_ID=")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -100,6 +124,7 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 	}
 	var got struct {
 		Requests              string         `json:"requests"`
+		ClientID              string         `json:"client_id"`
 		Device                map[string]any `json:"device"`
 		IntervalSent          bool           `json:"interval_sent"`
 		ExpiresInSent         bool           `json:"expires_in_sent"`
@@ -144,8 +169,11 @@ func TestDeviceLoginAsHuggingFaceHub(t *testing.T) {
 		t.Errorf("polling: answers %v at %v s, interval after slow_down %v", got.Answers, got.Polls, got.IntervalAfterSlowDown)
 	}
 	if got.TokenType != "bearer" || got.Scope != allowed || got.ExpiresIn != 30*24*3600 || got.Whoami.Name != creds.Username ||
-		got.Whoami.Auth["type"] != "app_token_as_user" || got.Stored.Name != "oauth-"+creds.Username || !got.Stored.HasRefreshToken {
+		got.Whoami.Auth["type"] != "oauth" || got.Stored.Name != "oauth-"+creds.Username || !got.Stored.HasRefreshToken {
 		t.Errorf("login: %+v", got)
+	}
+	if got.ClientID != wantClient {
+		t.Errorf("the client used client id %q, want %q", got.ClientID, wantClient)
 	}
 	if got.Refresh.Status != 200 || !got.Refresh.NewRefreshToken {
 		t.Errorf("refresh: %+v", got.Refresh)

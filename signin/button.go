@@ -8,7 +8,7 @@ import (
 )
 
 // buttonStyle is the look of HF's "Sign in with Hugging Face" badge: a
-// dark, rounded button with the 🤗 emoji and white bold text. The link
+// dark, rounded button with a smiling face and white bold text. The link
 // keeps the browser's focus ring.
 const buttonStyle = "display:inline-flex;align-items:center;gap:.5em;padding:.55em 1.1em;border-radius:.6em;" +
 	"background:#000;color:#fff;border:1px solid #000;font:600 15px/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;" +
@@ -16,9 +16,21 @@ const buttonStyle = "display:inline-flex;align-items:center;gap:.5em;padding:.55
 
 const srOnlyStyle = "position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0"
 
+// buttonFace is the button's face, drawn inline as SVG rather than the 🤗
+// emoji, which shows as an empty box where no emoji font is installed: a
+// yellow face with closed, smiling eyes, an open smile and two hands
+// raised at its chin. Decorative (aria-hidden), sized with the text.
+const buttonFace = `<svg aria-hidden="true" focusable="false" width="1.3em" height="1.3em" viewBox="0 0 32 32">` +
+	`<circle cx="16" cy="15" r="13" fill="#ffcc33"/>` +
+	`<path d="M9.5 12.5q2-2.5 4 0M18.5 12.5q2-2.5 4 0" fill="none" stroke="#3a2a10" stroke-width="1.8" stroke-linecap="round"/>` +
+	`<path d="M10 17.5q6 6 12 0z" fill="#3a2a10"/>` +
+	`<ellipse cx="7.5" cy="24" rx="4" ry="3" fill="#f5a623" stroke="#3a2a10" stroke-width="1"/>` +
+	`<ellipse cx="24.5" cy="24" rx="4" ry="3" fill="#f5a623" stroke="#3a2a10" stroke-width="1"/>` +
+	`</svg>`
+
 var buttonTemplate = template.Must(template.New("button").Parse(
 	`<a class="hf-signin{{if .Username}} hf-signout{{end}}" href="{{.Href}}"{{if .NewTab}} target="_blank" rel="noopener"{{end}} style="{{.Style}}">` +
-		`<span aria-hidden="true">🤗</span>` +
+		buttonFace +
 		`<span>{{if .Username}}Sign out @{{.Username}}{{else if .SignedIn}}Sign out{{else}}Sign in with HF{{end}}</span>` +
 		`{{if .NewTab}}<span style="{{.SROnly}}"> (opens in a new tab)</span>{{end}}</a>`))
 

@@ -16,9 +16,13 @@ import (
 
 // runApp runs "hubid app": create, list, show, rotate-secret, delete.
 func runApp(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "app", args, map[string]func(context.Context, *env, []string) error{
-		"create": appCreate, "list": appList, "show": appShow, "rotate-secret": appRotate, "delete": appDelete,
-	}, []string{"create", "list", "show", "rotate-secret", "delete"})
+	return e.subcommand(ctx, "app", args, []verb{
+		{"create", "create an OAuth app; prints its client id and, once, its secret", appCreate},
+		{"list", "list the apps", appList},
+		{"show", "show one app (CLIENT_ID)", appShow},
+		{"rotate-secret", "give an app a new client secret, revoking its tokens", appRotate},
+		{"delete", "delete an app and its tokens", appDelete},
+	})
 }
 
 type appJSON struct {

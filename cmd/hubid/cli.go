@@ -51,7 +51,7 @@ func (e *env) printJSON(v any) error {
 }
 
 // noArgs runs a command that takes only --json and --data, with the store
-// open.
+// open; the database must exist (see openExistingStore).
 func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON bool) error) error {
 	fs := e.newFlags(cmd, cmd+" [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -59,7 +59,7 @@ func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON 
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(*data)
+	st, err := openExistingStore(*data)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON 
 }
 
 // oneArg runs a command that takes exactly one ARG (and --json, --data)
-// with the store open.
+// with the store open; the database must exist (see openExistingStore).
 func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, value string, asJSON bool) error) error {
 	fs := e.newFlags(cmd, cmd+" "+arg+" [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -80,7 +80,7 @@ func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, va
 	if len(pos) != 1 {
 		return usagef("give exactly one %s", arg)
 	}
-	st, err := openStore(*data)
+	st, err := openExistingStore(*data)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,10 @@ import (
 
 // runKeys runs "hubid keys": list, rotate (ID-token signing keys).
 func runKeys(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "keys", args, map[string]func(context.Context, *env, []string) error{
-		"list": keysList, "rotate": keysRotate,
-	}, []string{"list", "rotate"})
+	return e.subcommand(ctx, "keys", args, []verb{
+		{"list", "list the signing keys and their states (next, active, verify-only)", keysList},
+		{"rotate", "rotate: the next key signs, the old one stays published for verification", keysRotate},
+	})
 }
 
 func keysList(ctx context.Context, e *env, args []string) error {

@@ -147,6 +147,13 @@ func TestLogin(t *testing.T) {
 // verification URI, signs in, confirms the pre-filled code and allows.
 func approveDevice(t *testing.T, issuer, complete, username, password string) {
 	t.Helper()
+	approveDeviceFor(t, issuer, complete, username, password, "hubid CLI")
+}
+
+// approveDeviceFor is approveDevice for the app named appName, which the
+// confirmation page must show.
+func approveDeviceFor(t *testing.T, issuer, complete, username, password, appName string) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	resp, err := c.Get(complete)
@@ -176,7 +183,7 @@ func approveDevice(t *testing.T, issuer, complete, username, password string) {
 	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(body, -1) {
 		f.Set(m[1], htmlUnescape(m[2]))
 	}
-	if f.Get("decision_token") == "" || !strings.Contains(body, "hubid CLI") {
+	if f.Get("decision_token") == "" || !strings.Contains(body, appName) {
 		t.Fatalf("no confirmation page: %d %.400s", resp.StatusCode, body)
 	}
 	resp, err = c.PostForm(issuer+"/oauth/device/decision", f)

@@ -66,7 +66,7 @@ func commands() []command {
 	return []command{
 		{"dev", "run a provider for local development on embedded defaults, with a demo user and app", runDev},
 		{"serve", "run the provider in production (needs --issuer)", runServe},
-		{"user", "manage users: add, list, passwd, delete", runUser},
+		{"user", "manage users: add, list, passwd, update, delete", runUser},
 		{"org", "manage organizations: add, list, member", runOrg},
 		{"app", "manage OAuth apps: create, list, show, rotate-secret, delete", runApp},
 		{"token", "manage user access tokens (hf_…): create, list", runToken},
@@ -127,7 +127,15 @@ func (e *env) main(ctx context.Context, args []string) int {
 			return exitFailure
 		}
 	}
-	fmt.Fprintf(e.stderr, "hubid: unknown command %q\n", args[0])
+	names := make([]string, 0, len(commands()))
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(e.stderr, "hubid: unknown command %q; did you mean %q?\n", args[0], s)
+	} else {
+		fmt.Fprintf(e.stderr, "hubid: unknown command %q\n", args[0])
+	}
 	e.usage()
 	return exitUsage
 }

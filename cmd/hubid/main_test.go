@@ -39,7 +39,7 @@ func TestCLIExitStatuses(t *testing.T) {
 		{"no-command", "", nil, exitUsage, "Usage: hubid"},
 		{"unknown-command", "", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
 		{"unknown-subcommand", "", []string{"user", "frob"}, exitUsage, `unknown subcommand "frob"`},
-		{"bad-flag", "", []string{"user", "list", "--nope"}, exitUsage, "flag provided but not defined"},
+		{"bad-flag", "", []string{"user", "list", "--nope"}, exitUsage, "hubid user list: unknown flag --nope\n"},
 		{"help", "", []string{"app", "create", "--help"}, exitOK, "--redirect-uri"},
 		{"add-user", "s3cret-password\n", []string{"user", "add", "alice", "--password-stdin", "--email", "a@example.com"}, exitOK, ""},
 		{"duplicate-user", "", []string{"user", "add", "ALICE"}, exitFailure, `a user named "ALICE" already exists`},
@@ -210,7 +210,7 @@ func TestDev(t *testing.T) {
 	if !strings.Contains(string(body), `"issuer":"`+issuer+`"`) {
 		t.Errorf("discovery: %s", body)
 	}
-	for _, want := range []string{"OAUTH_CLIENT_ID=", "OAUTH_CLIENT_SECRET=hf_oauth_secret_", "username demo", "password ", "HUBID_CLIENT_ID="} {
+	for _, want := range []string{"OAUTH_CLIENT_ID=", "OAUTH_CLIENT_SECRET=hf_oauth_secret_", "username demo", "password ", "HUBID_CLIENT_ID=", "go install ./cmd/hubid"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}

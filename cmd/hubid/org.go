@@ -12,9 +12,11 @@ import (
 
 // runOrg runs "hubid org": add, list, member.
 func runOrg(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "org", args, map[string]func(context.Context, *env, []string) error{
-		"add": orgAdd, "list": orgList, "member": orgMember,
-	}, []string{"add", "list", "member"})
+	return e.subcommand(ctx, "org", args, []verb{
+		{"add", "add an org", orgAdd},
+		{"list", "list the orgs", orgList},
+		{"member", "set a user's role in an org (none removes them)", orgMember},
+	})
 }
 
 type orgJSON struct {

@@ -75,16 +75,55 @@ func seedCLIApp(ctx context.Context, st store.Store, now time.Time) (store.App, 
 	return app, nil
 }
 
+// The Hugging Face CLI app: huggingface_hub's "hf auth login" asks
+// huggingface.co's device endpoint for a code with only this client id
+// (its constant, overridable there with HF_DEVICE_CODE_OAUTH_CLIENT_ID).
+// A hub that registers a public app under the same id lets
+// "HF_ENDPOINT=https://hub hf auth login" work with nothing else set. It
+// is the hubid CLI app under HF's id: public, device flow only, 30-day
+// tokens with refresh tokens.
+const (
+	hfCLIClientID = "26be6b09-91c5-47da-9861-d2d2bb7a7e36"
+	hfCLIAppName  = "Hugging Face CLI (hf auth login)"
+)
+
+// ensureHFCLIApp creates the Hugging Face CLI app under hfCLIClientID
+// unless an app has that id already (left as it is: an admin may have
+// changed its scopes). created says whether it was made now.
+func ensureHFCLIApp(ctx context.Context, st store.Store, now time.Time) (created bool, err error) {
+	if _, err := st.App(ctx, hfCLIClientID); err == nil {
+		return false, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	spec := apps.Spec{Name: hfCLIAppName, Public: true, Scopes: demoScopes, TokenTTL: cliTokenTTL}
+	if err := spec.Validate(); err != nil {
+		return false, err
+	}
+	app, _ := apps.Build(spec, now)
+	app.ClientID = hfCLIClientID
+	if err := st.CreateApp(ctx, app); errors.Is(err, store.ErrAlreadyExists) {
+		return false, nil // another replica made it first
+	} else if err != nil {
+		return false, fmt.Errorf("register the %s app: %w", hfCLIAppName, err)
+	}
+	return true, nil
+}
+
 // hasher hashes passwords.
 type hasher interface {
 	Hash(ctx context.Context, pw string) (string, error)
 }
 
 // seedDemo creates, the first time, a demo user with a random password, a
-// demo org with the user as admin, a demo app and the hubid CLI app; later
+// demo org with the user as admin, a demo app and the hubid CLI app (and,
+// at every start, the Hugging Face CLI app: see ensureHFCLIApp); later
 // it reads the credentials back from the data directory (adding the CLI
 // app to a data directory seeded before it existed).
 func seedDemo(ctx context.Context, st store.Store, h hasher, dataDir string) (devCredentials, error) {
+	if _, err := ensureHFCLIApp(ctx, st, time.Now()); err != nil {
+		return devCredentials{}, err
+	}
 	path := filepath.Join(dataDir, credentialsFile)
 	if b, err := os.ReadFile(path); err == nil {
 		var c devCredentials
@@ -170,8 +209,13 @@ func printDevBanner(e *env, issuer, dataDir string, c devCredentials) {
                  (http on localhost/127.0.0.1 matches any port)
   Allowed scopes: %[7]s
 
+  The hubid commands below (and hubid user, app, space…) need the binary:
+    go install ./cmd/hubid     (from the repository; it lands in $(go env GOPATH)/bin, which must be on PATH)
+  or run them as go run ./cmd/hubid … instead of hubid ….
+
   Device login (RFC 8628; hubid login, huggingface_hub-style clients), in another terminal:
     HUBID_CLIENT_ID=%[11]s hubid login --hub %[1]s
+    HF_ENDPOINT=%[1]s hf auth login      (huggingface_hub's CLI, as is)
 
   Data          %[8]s  (database %[9]s, demo credentials in %[10]s)
   Discovery     %[1]s/.well-known/openid-configuration

@@ -25,6 +25,8 @@ type serveConfig struct {
 	DataDir      string
 	Dev          bool
 	GCInterval   time.Duration
+	// HFCLIApp registers the Hugging Face CLI app (see ensureHFCLIApp).
+	HFCLIApp bool
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
 }
@@ -63,7 +65,7 @@ func (c serveConfig) Validate() error {
 // parseServe reads the flags serve and dev share; dev differs only in its
 // default address and in needing no issuer.
 func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
-	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", ":8080"
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app]", ":8080"
 	if dev {
 		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", "127.0.0.1:8080"
 	}
@@ -75,6 +77,9 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	}
 	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
 	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
+	if !dev {
+		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
+	}
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	if pos, err := parse(fs, args); err != nil {
 		return cfg, err
@@ -94,6 +99,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if cfg.HFCLIApp {
+		if _, err := ensureHFCLIApp(ctx, st, time.Now()); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -119,6 +129,10 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w (is another hubid running? pick another port with --addr)", err)
 	}
 	issuer := devIssuer(ln.Addr().(*net.TCPAddr))
+	if err := writeDevIssuer(cfg.DataDir, issuer); err != nil {
+		ln.Close()
+		return err
+	}
 	creds, err := seedDemo(ctx, st, accounts.NewHasher(0), cfg.DataDir)
 	if err != nil {
 		ln.Close()

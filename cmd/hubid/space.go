@@ -20,10 +20,18 @@ import (
 )
 
 func runSpace(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "space", args, map[string]func(context.Context, *env, []string) error{
-		"sync": spaceSync, "env": spaceEnv, "run": spaceRun, "delete": spaceDelete,
-	}, []string{"sync", "env", "run", "delete"})
+	return e.subcommand(ctx, "space", args, []verb{
+		{"sync", "create or update a Space's OAuth app from its README; print its environment", spaceSync},
+		{"env", "print a Space's environment (dotenv, or --json)", spaceEnv},
+		{"run", "run a Space locally as Spaces do: sync, start the app, serve it at the Space host", spaceRun},
+		{"delete", "delete a Space's OAuth app and its tokens", spaceDelete},
+	})
 }
+
+// defaultIssuer is the issuer of the local hub when neither --issuer,
+// HUBID_ISSUER nor a dev-issuer file in the data directory says otherwise:
+// hubid dev's default address.
+const defaultIssuer = "http://127.0.0.1:8080"
 
 // spaceTarget says which Space and which hub a space command works on:
 // the local database (--data) or a remote hub over its API (--hub, --token).
@@ -37,6 +45,7 @@ type spaceTarget struct {
 	spacesDomain string
 	rotate       bool
 	asJSON       bool
+	hfEndpoint   string
 }
 
 func (e *env) spaceFlags(fs *flag.FlagSet) *spaceTarget {
@@ -46,8 +55,9 @@ func (e *env) spaceFlags(fs *flag.FlagSet) *spaceTarget {
 	fs.StringVar(&t.token, "token", "", "with --hub: a write user access token (hf_…) of the owner or an org admin (or env HF_TOKEN, or --token-stdin)")
 	fs.BoolVar(&t.tokenStdin, "token-stdin", false, "with --hub: read the token from stdin")
 	fs.StringVar(&t.data, "data", e.defaultDataDir(), "data directory of the local database, the Space CA and cached Space secrets (env HUBID_DATA)")
-	fs.StringVar(&t.issuer, "issuer", e.envOr("HUBID_ISSUER", "http://127.0.0.1:8080"), "without --hub: the issuer URL of the hub serving the local database (env HUBID_ISSUER)")
+	fs.StringVar(&t.issuer, "issuer", e.getenv("HUBID_ISSUER"), "without --hub: the issuer URL of the hub serving the local database (env HUBID_ISSUER; default: the one hubid dev recorded in the data directory, else "+defaultIssuer+")")
 	fs.StringVar(&t.spacesDomain, "spaces-domain", "localhost", "domain of Space hosts: {owner}-{name}.DOMAIN")
+	fs.StringVar(&t.hfEndpoint, "hf-endpoint", "", "the Space's HF_ENDPOINT, the hub URL huggingface_hub and gradio call: a URL, or off to leave it out (default: the hub's issuer)")
 	fs.BoolVar(&t.rotate, "rotate-secret", false, "give the Space's app a new client secret (revokes its tokens)")
 	fs.BoolVar(&t.asJSON, "json", false, "print JSON")
 	return t
@@ -60,6 +70,14 @@ func (t *spaceTarget) check(e *env) (owner, name string, err error) {
 	owner, name, err = spaces.ParseSpaceID(t.spaceID)
 	if err != nil {
 		return "", "", usageError{msg: err.Error()}
+	}
+	if t.issuer == "" {
+		if t.issuer = readDevIssuer(t.data); t.issuer == "" {
+			t.issuer = defaultIssuer
+		}
+	}
+	if t.hfEndpoint, err = spaces.ParseHFEndpoint(t.hfEndpoint); err != nil {
+		return "", "", usageError{msg: "--hf-endpoint: " + err.Error()}
 	}
 	if t.hub != "" {
 		if t.tokenStdin {
@@ -176,7 +194,7 @@ func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, devHost
 }
 
 func localSync(ctx context.Context, t *spaceTarget, owner, name string, md spaces.Metadata, devHosts []string) (syncOutcome, error) {
-	st, err := openStore(t.data)
+	st, err := openExistingStore(t.data)
 	if err != nil {
 		return syncOutcome{}, err
 	}
@@ -186,7 +204,7 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 	if u, err := st.UserByName(ctx, owner); err == nil {
 		creator, sp.Owner = u.ID, u.Username
 	}
-	opt := spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts}
+	opt := spaces.SyncOptions{CreatorID: creator, RotateSecret: t.rotate, DevHosts: devHosts, HFEndpoint: t.hfEndpoint}
 	res, err := spaces.Sync(ctx, st, sp, md, opt, time.Now())
 	if err != nil {
 		return syncOutcome{}, err
@@ -196,7 +214,7 @@ func localSync(ctx context.Context, t *spaceTarget, owner, name string, md space
 }
 
 func remoteSync(ctx context.Context, t *spaceTarget, owner, name string, readme []byte, devHosts []string) (syncOutcome, error) {
-	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), DevHosts: devHosts, RotateSecret: t.rotate})
+	body, _ := json.Marshal(server.SpaceSyncRequest{Readme: string(readme), DevHosts: devHosts, RotateSecret: t.rotate, HFEndpoint: t.hfEndpoint})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, t.hub+"/api/spaces/"+owner+"/"+name, bytes.NewReader(body))
 	if err != nil {
 		return syncOutcome{}, err
@@ -361,7 +379,7 @@ func spaceDelete(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("the hub answered %s", resp.Status)
 		}
 	} else {
-		st, err := openStore(t.data)
+		st, err := openExistingStore(t.data)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -107,9 +108,7 @@ func spaceRun(ctx context.Context, e *env, args []string) error {
 	srv := spacerun.ServeDual(ln, tlsCfg, handler, runLog)
 	defer srv.Close()
 
-	primary := hosts[0]
-	fmt.Fprintf(e.stderr, "Space %s\n  https://%s/  (and http://%s/, http://%s/)\n  OAuth: %s, scopes %q, provider %s\n  Local CA (trust it to open https in a browser): %s\n",
-		out.SpaceID, primary, primary, hosts[1], orNone(out.Env.Get("OAUTH_CLIENT_ID")), out.Env.Get("OAUTH_SCOPES"), out.issuer, ca.CertPath())
+	printSpaceRunBanner(e.stderr, out, hosts, ca.CertPath())
 	if cmd == nil {
 		fmt.Fprintf(e.stderr, "  serving the static files of %s; Ctrl-C stops\n", dir)
 		<-ctx.Done()
@@ -156,6 +155,23 @@ it (129 SIGHUP, 130 SIGINT, 131 SIGQUIT, 143 SIGTERM, 137 when it was killed).`
 // end it (a second INT or TERM kills it at once), USR1 and USR2 are the
 // app's business.
 var forwardedSignals = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2}
+
+// printSpaceRunBanner says where the Space is: first the http URLs, which
+// open without a warning (browsers treat .localhost and 127.0.0.1 as
+// secure contexts), then the https one with the exact commands to trust
+// the local CA that signs it.
+func printSpaceRunBanner(w io.Writer, out syncOutcome, hosts []string, caPath string) {
+	fmt.Fprintf(w, `Space %[1]s
+  Open  http://%[2]s/   (or http://%[3]s/)
+  OAuth: %[4]s, scopes %[5]q, provider %[6]s
+  https://%[2]s/ answers too, signed by a local CA that browsers do not
+  trust until you add it (%[7]s):
+    Debian/Ubuntu: sudo cp %[7]s /usr/local/share/ca-certificates/hubid-space-ca.crt && sudo update-ca-certificates
+    macOS:         sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain %[7]s
+    Chrome/Chromium on Linux read their own store: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n hubid-space-ca -i %[7]s
+    Firefox: Settings, Privacy & Security, View Certificates, Authorities, Import
+`, out.SpaceID, hosts[0], hosts[1], orNone(out.Env.Get("OAUTH_CLIENT_ID")), out.Env.Get("OAUTH_SCOPES"), out.issuer, caPath)
+}
 
 func orNone(s string) string {
 	if s == "" {

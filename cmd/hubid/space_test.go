@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 // environment Spaces gave it and logs in with the code flow.
 func spaceApp() int {
 	vars := map[string]string{}
-	for _, k := range []string{"OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_SCOPES", "OPENID_PROVIDER_URL", "SPACE_HOST", "SPACE_ID", "SYSTEM", "PORT"} {
+	for _, k := range []string{"OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "OAUTH_SCOPES", "OPENID_PROVIDER_URL", "SPACE_HOST", "SPACE_ID", "SYSTEM", "PORT", "HF_ENDPOINT"} {
 		vars[k] = os.Getenv(k)
 	}
 	b, _ := json.Marshal(vars)
@@ -239,6 +239,20 @@ func TestSpaceRun(t *testing.T) {
 	if !strings.Contains(again, first.Env["OAUTH_CLIENT_SECRET"]) {
 		t.Errorf("re-sync lost the cached secret: %s", again)
 	}
+	if first.Env["HF_ENDPOINT"] != issuer {
+		t.Errorf("HF_ENDPOINT = %q, want the issuer %s", first.Env["HF_ENDPOINT"], issuer)
+	}
+	// --hf-endpoint off leaves HF_ENDPOINT out; a URL replaces it; a
+	// non-URL is a usage error naming the flag.
+	if code, out, stderr := run(t, data, "", append([]string{"space", "env", spaceDir, "--hf-endpoint", "off"}, common...)...); code != exitOK || strings.Contains(out, "HF_ENDPOINT") {
+		t.Errorf("--hf-endpoint off: %d %s %s", code, out, stderr)
+	}
+	if code, out, stderr := run(t, data, "", append([]string{"space", "env", spaceDir, "--hf-endpoint", "https://hub.example/"}, common...)...); code != exitOK || !strings.Contains(out, "HF_ENDPOINT=https://hub.example\n") {
+		t.Errorf("--hf-endpoint URL: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := run(t, data, "", append([]string{"space", "env", spaceDir, "--hf-endpoint", "hub.example"}, common...)...); code != exitUsage || !strings.Contains(stderr, "--hf-endpoint") {
+		t.Errorf("--hf-endpoint bad: %d %s", code, stderr)
+	}
 
 	// space run, with the test binary as the app.
 	appOut := filepath.Join(t.TempDir(), "env.json")
@@ -278,6 +292,7 @@ func TestSpaceRun(t *testing.T) {
 		"OAUTH_CLIENT_ID": first.ClientID, "OAUTH_CLIENT_SECRET": first.Env["OAUTH_CLIENT_SECRET"],
 		"OAUTH_SCOPES": "openid profile email read-repos", "OPENID_PROVIDER_URL": issuer,
 		"SPACE_HOST": "demo-oauth-test.localhost:" + port + "," + host, "SPACE_ID": "demo/oauth-test", "SYSTEM": "spaces",
+		"HF_ENDPOINT": issuer,
 	}
 	delete(got, "PORT")
 	if d := cmp.Diff(want, got); d != "" {
@@ -394,13 +409,18 @@ func TestSpaceSyncRemote(t *testing.T) {
 	}
 	// The second sync gets no secret from the hub; the CLI fills it from its cache.
 	code, out, _ := run(t, cli, demoTok+"\n", "space", "env", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin")
-	if code != exitOK || !strings.Contains(out, "OAUTH_CLIENT_SECRET=hf_oauth_secret_") || !strings.Contains(out, "SPACE_HOST=demo-remote.localhost\n") {
+	if code != exitOK || !strings.Contains(out, "OAUTH_CLIENT_SECRET=hf_oauth_secret_") || !strings.Contains(out, "SPACE_HOST=demo-remote.localhost\n") || !strings.Contains(out, "HF_ENDPOINT="+issuer+"\n") {
 		t.Errorf("remote env: %d\n%s", code, out)
 	}
 	// Another machine without the cache is told how to get a secret.
 	code, _, stderr := run(t, t.TempDir(), demoTok+"\n", "space", "env", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin")
 	if code != exitFailure || !strings.Contains(stderr, "--rotate-secret") {
 		t.Errorf("without the cache: %d %s", code, stderr)
+	}
+	// --hf-endpoint travels to the hub, which builds the environment.
+	code, out, stderr = run(t, cli, demoTok+"\n", "space", "env", spaceDir, "--space", "demo/remote", "--hub", issuer, "--token-stdin", "--hf-endpoint", "off")
+	if code != exitOK || strings.Contains(out, "HF_ENDPOINT") || !strings.Contains(out, "SPACE_ID=demo/remote\n") {
+		t.Errorf("remote env --hf-endpoint off: %d %s %s", code, out, stderr)
 	}
 	// A bad README is refused by the hub with the parser's message.
 	os.WriteFile(filepath.Join(spaceDir, "README.md"), []byte("---\nhf_oauth: yes please\n---\n"), 0o644)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/hubid/hubid/internal/accounts"
 
@@ -38,6 +40,48 @@ func openStore(dir string) (store.Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// openExistingStore is openStore for commands that only make sense on a
+// hub that exists (listing, showing, syncing a Space into the database a
+// server serves): a directory without a database is refused, naming it,
+// instead of becoming a new, empty hub because of a mistyped --data.
+func openExistingStore(dir string) (store.Store, error) {
+	if dir == "" {
+		return nil, usagef("--data is empty; give the data directory")
+	}
+	path := filepath.Join(dir, dbFile)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no hubid database in %s (%s does not exist): check --data (or HUBID_DATA); to create one, run 'hubid dev --data %[1]s' or 'hubid migrate --data %[1]s'", dir, path)
+	} else if err != nil {
+		return nil, err
+	}
+	return openStore(dir)
+}
+
+// devIssuerFile is where hubid dev records its issuer in the data
+// directory, so that the commands on that directory (space sync, run, env)
+// point apps at the hub that actually serves it, whatever its port.
+const devIssuerFile = "dev-issuer"
+
+// writeDevIssuer records issuer in dir (mode 0600, through a temporary
+// file renamed into place).
+func writeDevIssuer(dir, issuer string) error {
+	path := filepath.Join(dir, devIssuerFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(issuer+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record the dev issuer: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// readDevIssuer is the issuer hubid dev recorded in dir, or "".
+func readDevIssuer(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, devIssuerFile))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // openKeys returns the key manager with keys ensured.

@@ -13,9 +13,10 @@ import (
 
 // runToken runs "hubid token": create, list (user access tokens, hf_…).
 func runToken(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "token", args, map[string]func(context.Context, *env, []string) error{
-		"create": tokenCreate, "list": tokenList,
-	}, []string{"create", "list"})
+	return e.subcommand(ctx, "token", args, []verb{
+		{"create", "create a user access token (hf_…); printed once", tokenCreate},
+		{"list", "list a user's access tokens", tokenList},
+	})
 }
 
 func tokenCreate(ctx context.Context, e *env, args []string) error {
@@ -77,7 +78,7 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 	if *user == "" {
 		return usagef("--user is required")
 	}
-	st, err := openStore(*data)
+	st, err := openExistingStore(*data)
 	if err != nil {
 		return err
 	}

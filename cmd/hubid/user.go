@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -10,11 +11,15 @@ import (
 	"github.com/hubid/hubid/internal/store"
 )
 
-// runUser runs "hubid user": add, list, passwd, delete.
+// runUser runs "hubid user": add, list, passwd, update, delete.
 func runUser(ctx context.Context, e *env, args []string) error {
-	return e.subcommand(ctx, "user", args, map[string]func(context.Context, *env, []string) error{
-		"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
-	}, []string{"add", "list", "passwd", "delete"})
+	return e.subcommand(ctx, "user", args, []verb{
+		{"add", "add a user (password on stdin with --password-stdin)", userAdd},
+		{"list", "list the users", userList},
+		{"passwd", "set a user's password (read from stdin)", userPasswd},
+		{"update", "change a user's full name, email, canPay or isPro", userUpdate},
+		{"delete", "delete a user with their memberships, sessions and tokens", userDelete},
+	})
 }
 
 type userJSON struct {
@@ -24,12 +29,13 @@ type userJSON struct {
 	Email         string `json:"email"`
 	EmailVerified bool   `json:"email_verified"`
 	IsPro         bool   `json:"is_pro"`
+	CanPay        bool   `json:"can_pay"`
 	HasPassword   bool   `json:"has_password"`
 	CreatedAt     string `json:"created_at"`
 }
 
 func toUserJSON(u store.User) userJSON {
-	return userJSON{u.ID, u.Username, u.FullName, u.Email, u.EmailVerified, u.IsPro, u.PasswordHash != "", u.CreatedAt.UTC().Format(time.RFC3339)}
+	return userJSON{u.ID, u.Username, u.FullName, u.Email, u.EmailVerified, u.IsPro, u.CanPay, u.PasswordHash != "", u.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
 func userAdd(ctx context.Context, e *env, args []string) error {
@@ -138,6 +144,55 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 		return e.printJSON(map[string]any{"username": u.Username, "password_changed": true})
 	}
 	fmt.Fprintf(e.stdout, "password of %s changed\n", u.Username)
+	return nil
+}
+
+// userUpdate changes what an admin may change of a user (see
+// accounts.UpdateUser); only the flags given change anything.
+func userUpdate(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlags("user update", "user update USERNAME [--can-pay=true|false] [--is-pro=true|false] [--full-name NAME] [--email ADDR] [--json]")
+	canPay := fs.Bool("can-pay", false, "canPay in whoami-v2 and userinfo")
+	isPro := fs.Bool("is-pro", false, "isPro (PRO) in whoami-v2 and userinfo")
+	fullName := fs.String("full-name", "", "full name shown to apps (empty: the username)")
+	email := fs.String("email", "", "email address (treated as verified; empty removes it)")
+	asJSON := fs.Bool("json", false, "print the user as JSON")
+	data := e.dataDirFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("give exactly one USERNAME")
+	}
+	var up accounts.UserUpdate
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "can-pay":
+			up.CanPay = canPay
+		case "is-pro":
+			up.IsPro = isPro
+		case "full-name":
+			up.FullName = fullName
+		case "email":
+			up.Email = email
+		}
+	})
+	if up == (accounts.UserUpdate{}) {
+		return usagef("nothing to update: give --can-pay, --is-pro, --full-name or --email")
+	}
+	st, err := openExistingStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := accounts.UpdateUser(ctx, st, pos[0], up)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(toUserJSON(u))
+	}
+	fmt.Fprintf(e.stdout, "updated user %s: full name %q, email %q, canPay %v, isPro %v\n", u.Username, u.FullName, u.Email, u.CanPay, u.IsPro)
 	return nil
 }
 

@@ -19,16 +19,28 @@ interval. The JSON summary is the third line; it records whether the hub
 sent interval and expires_in (when it does, huggingface_hub's fallbacks of
 5 and 900 are not used).
 
-Usage: hf_device_login.py HUB CLIENT_ID
+Usage: hf_device_login.py HUB [CLIENT_ID]
+
+Without CLIENT_ID the client id is huggingface_hub's own: its constant for
+the hf CLI app, unless HF_DEVICE_CODE_OAUTH_CLIENT_ID overrides it, as
+"hf auth login" does.
 """
 
 import json
+import os
 import sys
 import time
 
 import requests
 
-HUB, CLIENT_ID = sys.argv[1:3]
+# huggingface_hub's constant for its CLI app on huggingface.co.
+HF_CLI_CLIENT_ID = "26be6b09-91c5-47da-9861-d2d2bb7a7e36"
+
+HUB = sys.argv[1]
+if len(sys.argv) > 2:
+    CLIENT_ID = sys.argv[2]
+else:
+    CLIENT_ID = os.environ.get("HF_DEVICE_CODE_OAUTH_CLIENT_ID") or HF_CLI_CLIENT_ID
 
 resp = requests.post(f"{HUB}/oauth/device", data={"client_id": CLIENT_ID}, timeout=10)
 resp.raise_for_status()
@@ -102,6 +114,7 @@ refreshed = r.json()
 
 print(json.dumps({
     "requests": requests.__version__,
+    "client_id": CLIENT_ID,
     "device": {k: device.get(k) for k in ("verification_uri", "verification_uri_complete", "expires_in", "interval")},
     "interval_sent": "interval" in device,
     "expires_in_sent": "expires_in" in device,

@@ -3,6 +3,8 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/store"
@@ -91,6 +93,58 @@ func SetPassword(ctx context.Context, st Store, h PasswordHasher, username, pw s
 	}
 	u.PasswordHash = hash
 	return u, nil
+}
+
+// UserUpdate is what an admin changes of a user; nil fields stay as they
+// are.
+type UserUpdate struct {
+	FullName *string // "" = the username, as at creation
+	// Email replaces the email; an admin gives it, so it is verified. ""
+	// removes it.
+	Email  *string
+	CanPay *bool // canPay in whoami-v2 and userinfo
+	IsPro  *bool // isPro in whoami-v2 and userinfo
+}
+
+// ErrNothingToUpdate: a UserUpdate that changes nothing.
+var ErrNothingToUpdate = errors.New("nothing to update")
+
+// UpdateUser applies up to the user called username and returns the user
+// as stored (a *NotFoundError if there is none; ErrNothingToUpdate when up
+// has no field set).
+func UpdateUser(ctx context.Context, st Store, username string, up UserUpdate) (store.User, error) {
+	if up.FullName == nil && up.Email == nil && up.CanPay == nil && up.IsPro == nil {
+		return store.User{}, fmt.Errorf("%w: give at least one of full name, email, canPay, isPro", ErrNothingToUpdate)
+	}
+	u, err := FindUser(ctx, st, username)
+	if err != nil {
+		return store.User{}, err
+	}
+	var updated store.User
+	err = st.UpdateUser(ctx, u.ID, func(u *store.User) error {
+		if up.FullName != nil {
+			u.FullName = strings.TrimSpace(*up.FullName)
+			if u.FullName == "" {
+				u.FullName = u.Username
+			}
+		}
+		if up.Email != nil {
+			u.Email = strings.TrimSpace(*up.Email)
+			u.EmailVerified = u.Email != ""
+		}
+		if up.CanPay != nil {
+			u.CanPay = *up.CanPay
+		}
+		if up.IsPro != nil {
+			u.IsPro = *up.IsPro
+		}
+		updated = *u
+		return nil
+	})
+	if err != nil {
+		return store.User{}, notFound(err, "user", username)
+	}
+	return updated, nil
 }
 
 // DeleteUser deletes the user called username and returns what it was (a

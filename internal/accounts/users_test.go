@@ -145,3 +145,54 @@ func TestDeleteUser(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateUser(t *testing.T) {
+	str := func(s string) *string { return &s }
+	yes, no := true, false
+	alice := store.User{ID: "u-alice", Username: "alice", FullName: "Alice"}
+	with := func(f func(u *store.User)) store.User { u := alice; f(&u); return u }
+	tests := []struct {
+		name     string
+		username string
+		up       UserUpdate
+		start    func(u *store.User) // the stored alice before, when not the default
+		want     store.User
+		wantErr  error
+		msg      string
+	}{
+		{name: "can-pay", username: "alice", up: UserUpdate{CanPay: &yes}, want: with(func(u *store.User) { u.CanPay = true })},
+		{name: "is-pro-other-case", username: "ALICE", up: UserUpdate{IsPro: &yes}, want: with(func(u *store.User) { u.IsPro = true })},
+		{name: "both-off", username: "alice", up: UserUpdate{CanPay: &no, IsPro: &no},
+			start: func(u *store.User) { u.CanPay, u.IsPro = true, true }, want: alice},
+		{name: "full-name", username: "alice", up: UserUpdate{FullName: str(" Alice Liddell ")}, want: with(func(u *store.User) { u.FullName = "Alice Liddell" })},
+		{name: "empty-full-name-is-the-username", username: "alice", up: UserUpdate{FullName: str("")}, want: with(func(u *store.User) { u.FullName = "alice" })},
+		{name: "email-is-verified", username: "alice", up: UserUpdate{Email: str("alice@example.com")},
+			want: with(func(u *store.User) { u.Email, u.EmailVerified = "alice@example.com", true })},
+		{name: "email-removed", username: "alice", up: UserUpdate{Email: str("")},
+			start: func(u *store.User) { u.Email, u.EmailVerified = "a@example.com", true }, want: alice},
+		{name: "nothing", username: "alice", wantErr: ErrNothingToUpdate},
+		{name: "no-such-user", username: "nobody", up: UserUpdate{IsPro: &yes}, wantErr: store.ErrNotFound, msg: `user "nobody" not found`},
+		{name: "an-org", username: "acme", up: UserUpdate{IsPro: &yes}, wantErr: store.ErrNotFound, msg: `user "acme" not found`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newFakeStore()
+			before := alice
+			if tc.start != nil {
+				tc.start(&before)
+			}
+			st.users["alice"] = before
+			got, err := UpdateUser(ctx, st, tc.username, tc.up)
+			checkErr(t, err, tc.wantErr, tc.msg)
+			if tc.wantErr != nil {
+				if st.users["alice"] != before {
+					t.Errorf("a refused update changed alice: %+v", st.users["alice"])
+				}
+				return
+			}
+			if got != tc.want || st.users["alice"] != tc.want {
+				t.Errorf("returned %+v, stored %+v; want %+v", got, st.users["alice"], tc.want)
+			}
+		})
+	}
+}

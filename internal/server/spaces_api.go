@@ -33,6 +33,10 @@ type SpaceSyncRequest struct {
 	DevHosts []string `json:"dev_hosts,omitempty"`
 	// RotateSecret gives the app a new secret, returned in the answer.
 	RotateSecret bool `json:"rotate_secret,omitempty"`
+	// HFEndpoint is the Space's HF_ENDPOINT in the answer: "" (the
+	// hub's issuer), "off" (none) or another URL of the hub (see
+	// spaces.ParseHFEndpoint).
+	HFEndpoint string `json:"hf_endpoint,omitempty"`
 }
 
 // serveSpaceSync is PUT /api/spaces/{owner}/{name}: sync a Space's OAuth
@@ -62,7 +66,12 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
 		return
 	}
-	opt := spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret, DevHosts: req.DevHosts}
+	hfEndpoint, err := spaces.ParseHFEndpoint(req.HFEndpoint)
+	if err != nil {
+		httpx.WriteError(w, r, oidc.InvalidRequest("hf_endpoint: "+err.Error()))
+		return
+	}
+	opt := spaces.SyncOptions{CreatorID: user.ID, RotateSecret: req.RotateSecret, DevHosts: req.DevHosts, HFEndpoint: hfEndpoint}
 	res, err := spaces.Sync(r.Context(), s.store, sp, md, opt, s.now())
 	if err != nil {
 		if ps := spaces.MetadataErrors(err); len(ps) > 0 {

@@ -195,3 +195,37 @@ func TestServerDoesNotImportSpaceRunner(t *testing.T) {
 		t.Fatalf("go list -deps %s did not list the package itself:\n%s", server, out)
 	}
 }
+
+// TestSpaceAPIHFEndpoint: the answer's HF_ENDPOINT is the issuer unless
+// the request's hf_endpoint says otherwise; a bad one is refused.
+func TestSpaceAPIHFEndpoint(t *testing.T) {
+	h := newHub(t)
+	tok := spaceToken(h, h.alice, store.RoleWrite)
+	for _, tc := range []struct {
+		choice string
+		status int
+		want   any // HF_ENDPOINT in the answer, nil when absent
+	}{
+		{"", http.StatusOK, h.ts.URL},
+		{"off", http.StatusOK, nil},
+		{"https://hub.internal.example/", http.StatusOK, "https://hub.internal.example"},
+		{"hub.example", http.StatusBadRequest, nil},
+	} {
+		b, _ := json.Marshal(map[string]any{"readme": apiReadme, "hf_endpoint": tc.choice})
+		req, _ := http.NewRequest(http.MethodPut, h.ts.URL+"/api/spaces/"+h.alice.Username+"/endpoint", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Env map[string]any `json:"env"`
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || out.Env["HF_ENDPOINT"] != tc.want {
+			t.Errorf("hf_endpoint %q: %d, HF_ENDPOINT %v; want %d, %v", tc.choice, resp.StatusCode, out.Env["HF_ENDPOINT"], tc.status, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -45,6 +46,23 @@ type whoamiAuth struct {
 	Type        string             `json:"type"`
 	AccessToken *whoamiAccessToken `json:"accessToken,omitempty"`
 	ExpiresAt   string             `json:"expiresAt,omitempty"`
+	// Scopes are an OAuth token's granted scopes (hubid's addition: HF's
+	// answer for OAuth tokens shows only type and expiresAt).
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// oauthExpiresAt is how huggingface.co writes an OAuth token's expiresAt
+// in whoami-v2: UTC with milliseconds, "2026-10-22T06:04:28.000Z".
+const oauthExpiresAt = "2006-01-02T15:04:05.000Z"
+
+// relativeAvatar makes an avatar URL served by this hub relative
+// ("/avatars/…"), as huggingface.co's whoami-v2 writes it; an avatar
+// elsewhere stays absolute.
+func (s *Server) relativeAvatar(u string) string {
+	if rest, ok := strings.CutPrefix(u, strings.TrimSuffix(s.issuer, "/")); ok && strings.HasPrefix(rest, "/avatars/") {
+		return rest
+	}
+	return u
 }
 
 type whoamiAccessToken struct {
@@ -55,7 +73,10 @@ type whoamiAccessToken struct {
 
 // serveWhoami is GET /api/whoami-v2 for user access tokens (hf_…) and OAuth
 // access tokens (hf_oauth_…). OAuth tokens have no accessToken block, as on
-// huggingface.co, and see the email only with the email scope.
+// huggingface.co: auth.type "oauth" (what huggingface.co answers for the
+// tokens of "hf auth login" and other OAuth apps) with expiresAt and the
+// granted scopes; they see the email only with the email scope. Avatar
+// URLs of this hub are relative, as on huggingface.co.
 func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 	t, u, e := s.bearer(r, store.KindAccess, store.KindUser)
 	if e != nil {
@@ -71,7 +92,7 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 	resp := whoami{
 		Type: "user", ID: u.ID, Name: u.Username, Fullname: u.FullName,
 		CanPay: u.CanPay, IsPro: u.IsPro,
-		AvatarURL: protocol.AvatarURL(s.issuer, u.AvatarURL, u.Username),
+		AvatarURL: s.relativeAvatar(protocol.AvatarURL(s.issuer, u.AvatarURL, u.Username)),
 		Orgs:      make([]whoamiOrg, 0, len(ms)),
 	}
 	if !oauth || slices.Contains(t.Scopes, oidc.ScopeEmail) {
@@ -80,12 +101,12 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		resp.Orgs = append(resp.Orgs, whoamiOrg{
 			Type: "org", ID: m.Org.ID, Name: m.Org.Name, Fullname: m.Org.FullName,
-			AvatarURL: protocol.AvatarURL(s.issuer, m.Org.AvatarURL, m.Org.Name),
+			AvatarURL: s.relativeAvatar(protocol.AvatarURL(s.issuer, m.Org.AvatarURL, m.Org.Name)),
 			RoleInOrg: m.Role, Plan: m.Org.Plan,
 		})
 	}
 	if oauth {
-		resp.Auth = whoamiAuth{Type: "app_token_as_user", ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339)}
+		resp.Auth = whoamiAuth{Type: "oauth", ExpiresAt: t.ExpiresAt.UTC().Format(oauthExpiresAt), Scopes: t.Scopes}
 	} else {
 		resp.Auth = whoamiAuth{Type: "access_token", AccessToken: &whoamiAccessToken{
 			DisplayName: t.Name, Role: t.Role, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339),

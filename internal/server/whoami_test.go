@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,8 +16,10 @@ import (
 
 // TestWhoamiTokenKinds: /api/whoami-v2 accepts user access tokens (hf_…)
 // and OAuth access tokens (hf_oauth_…) and tells them apart the way
-// huggingface.co does; an OAuth token without the email scope does not see
-// the email.
+// huggingface.co does (auth.type "oauth" with expiresAt in HF's format and
+// the granted scopes); an OAuth token without the email scope does not see
+// the email. The whole answer of each case is pinned in
+// testdata/whoami-{case}.golden.json, with ids and times as placeholders.
 func TestWhoamiTokenKinds(t *testing.T) {
 	cases := []struct {
 		name string
@@ -49,7 +52,7 @@ func TestWhoamiTokenKinds(t *testing.T) {
 				tok := h.issueTokens(authzParams(h, set("scope", "openid profile email")), h.conf.ClientID, h.confSecret)
 				return tok["access_token"].(string)
 			},
-			auth:      map[string]any{"type": "app_token_as_user", "expiresAt": "{now+8h}"},
+			auth:      map[string]any{"type": "oauth", "expiresAt": "{now+8h.ms}", "scopes": []any{"openid", "profile", "email"}},
 			seesEmail: true,
 		},
 		{
@@ -58,7 +61,7 @@ func TestWhoamiTokenKinds(t *testing.T) {
 				tok := h.issueTokens(authzParams(h, set("scope", "openid profile")), h.conf.ClientID, h.confSecret)
 				return tok["access_token"].(string)
 			},
-			auth: map[string]any{"type": "app_token_as_user", "expiresAt": "{now+8h}"},
+			auth: map[string]any{"type": "oauth", "expiresAt": "{now+8h.ms}", "scopes": []any{"openid", "profile"}},
 		},
 		{
 			name: "oauth-token-public-app-without-email-scope",
@@ -68,7 +71,7 @@ func TestWhoamiTokenKinds(t *testing.T) {
 				tok := h.issueTokens(p, "", "", set("client_id", h.pub.ClientID), set("code_verifier", testVerifier))
 				return tok["access_token"].(string)
 			},
-			auth: map[string]any{"type": "app_token_as_user", "expiresAt": "{now+8h}"},
+			auth: map[string]any{"type": "oauth", "expiresAt": "{now+8h.ms}", "scopes": []any{"openid", "profile"}},
 		},
 	}
 	for _, tc := range cases {
@@ -82,7 +85,12 @@ func TestWhoamiTokenKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := decodeJSON(t, resp)
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var got map[string]any
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("%v: %s", err, raw)
+			}
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d: %v", resp.StatusCode, got)
 			}
@@ -91,7 +99,8 @@ func TestWhoamiTokenKinds(t *testing.T) {
 			}
 
 			now := h.clock.Now().UTC()
-			times := strings.NewReplacer("{now}", now.Format(time.RFC3339), "{now+8h}", now.Add(8*time.Hour).Format(time.RFC3339))
+			times := strings.NewReplacer("{now}", now.Format(time.RFC3339), "{now+8h}", now.Add(8*time.Hour).Format(time.RFC3339),
+				"{now+8h.ms}", now.Add(8*time.Hour).Format("2006-01-02T15:04:05.000Z"))
 			wantAuth := substitute(tc.auth, times)
 			if diff := cmp.Diff(wantAuth, got["auth"]); diff != "" {
 				t.Errorf("auth (-want +got):\n%s", diff)
@@ -100,9 +109,15 @@ func TestWhoamiTokenKinds(t *testing.T) {
 			if got["type"] != "user" || got["id"] != h.alice.ID || got["name"] != "alice" || got["fullname"] != "Alice Liddell" {
 				t.Errorf("identity: type %v id %v name %v fullname %v", got["type"], got["id"], got["name"], got["fullname"])
 			}
-			if av, _ := got["avatarUrl"].(string); !strings.HasPrefix(av, h.ts.URL+"/avatars/") {
-				t.Errorf("avatarUrl = %q", av)
+			if av, _ := got["avatarUrl"].(string); !strings.HasPrefix(av, "/avatars/") {
+				t.Errorf("avatarUrl = %q, want relative /avatars/… as on huggingface.co", av)
 			}
+			pinned := strings.NewReplacer(
+				h.alice.ID, "{alice.id}", h.org.ID, "{org.id}",
+				now.Format(time.RFC3339), "{now}", now.Add(8*time.Hour).Format(time.RFC3339), "{now+8h}",
+				now.Add(8*time.Hour).Format("2006-01-02T15:04:05.000Z"), "{now+8h.ms}",
+			).Replace(string(raw))
+			golden(t, "whoami-"+tc.name+".golden.json", indentJSON(t, []byte(pinned)))
 			email, hasEmail := got["email"]
 			if !hasEmail {
 				t.Error("no email key: huggingface.js types it as string | null")

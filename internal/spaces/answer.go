@@ -23,7 +23,8 @@ type SyncResponse struct {
 // is made, for the hub's API and for a local sync alike. The environment
 // is BuildEnv's, with opt.CreatorID as SPACE_CREATOR_USER_ID; with
 // opt.DevHosts, SPACE_HOST lists them instead of sp.Hosts, since a local
-// run serves the app there.
+// run serves the app there. HF_ENDPOINT is the issuer unless
+// opt.HFEndpoint says otherwise.
 func NewSyncResponse(issuer string, sp Space, md Metadata, opt SyncOptions, res SyncResult) SyncResponse {
 	if len(opt.DevHosts) > 0 {
 		sp.Hosts = opt.DevHosts
@@ -36,6 +37,6 @@ func NewSyncResponse(issuer string, sp Space, md Metadata, opt SyncOptions, res 
 		Changed:              res.Changed,
 		Disabled:             res.Disabled,
 		ClientSecretIncluded: res.Secret != "",
-		Env:                  BuildEnv(EnvParams{Issuer: issuer, Space: sp, Metadata: md, App: res.App, Secret: res.Secret, CreatorID: opt.CreatorID}),
+		Env:                  BuildEnv(EnvParams{Issuer: issuer, Space: sp, Metadata: md, App: res.App, Secret: res.Secret, CreatorID: opt.CreatorID, HFEndpoint: hfEndpoint(opt.HFEndpoint, issuer)}),
 	}
 }

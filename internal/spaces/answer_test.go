@@ -30,6 +30,8 @@ func TestSyncResponseGolden(t *testing.T) {
 		{"created", oauth, SyncOptions{CreatorID: "u1"}, SyncResult{App: app, Secret: "hf_oauth_secret_example", Created: true}},
 		{"unchanged-dev-run", oauth, SyncOptions{CreatorID: "u1", DevHosts: []string{"alice-demo.localhost:7860", "127.0.0.1:7860"}}, SyncResult{App: app}},
 		{"disabled", Metadata{}, SyncOptions{CreatorID: "u1"}, SyncResult{App: app, Disabled: true}},
+		{"hf-endpoint-off", oauth, SyncOptions{CreatorID: "u1", HFEndpoint: HFEndpointOff}, SyncResult{App: app}},
+		{"hf-endpoint-other", oauth, SyncOptions{CreatorID: "u1", HFEndpoint: "https://hub.internal.example"}, SyncResult{App: app}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hosts := append([]string(nil), sp.Hosts...)
@@ -59,5 +61,29 @@ func TestSyncResponseGolden(t *testing.T) {
 				t.Errorf("%s differs (-golden +got):\n%s", golden, d)
 			}
 		})
+	}
+}
+
+// TestParseHFEndpoint: the choices of --hf-endpoint and of the Space API's
+// hf_endpoint.
+func TestParseHFEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},
+		{"off", HFEndpointOff, true},
+		{"https://hub.example/", "https://hub.example", true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", true},
+		{"hub.example", "", false},
+		{"ftp://hub.example", "", false},
+		{"https://hub.example/?x=1", "", false},
+		{"https://user:pw@hub.example", "", false},
+		{"OFF", "", false},
+	} {
+		got, err := ParseHFEndpoint(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseHFEndpoint(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package spaces
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,11 +32,16 @@ type EnvParams struct {
 	App       store.App // zero when the Space has no OAuth app
 	Secret    string    // the client secret, "" when not known
 	CreatorID string
+	// HFEndpoint is HF_ENDPOINT, the hub's URL for huggingface_hub and
+	// gradio inside the Space; "" leaves the variable out.
+	HFEndpoint string
 }
 
 // BuildEnv returns what Spaces give a Space process: the built-in
 // variables (SPACE_ID, SPACE_AUTHOR_NAME, SPACE_REPO_NAME, SPACE_TITLE,
-// SPACE_HOST, SPACE_CREATOR_USER_ID, SYSTEM=spaces) and, with hf_oauth,
+// SPACE_HOST, SPACE_CREATOR_USER_ID, SYSTEM=spaces), HF_ENDPOINT when
+// p.HFEndpoint is set (without it huggingface_hub and gradio call
+// huggingface.co), and, with hf_oauth,
 // OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_SCOPES (space separated, as
 // clients pass it straight to authorize) and OPENID_PROVIDER_URL (the
 // issuer without trailing slash: clients append the discovery path).
@@ -53,6 +59,9 @@ func BuildEnv(p EnvParams) Env {
 		{Name: "SPACE_HOST", Value: strings.Join(p.Space.Hosts, ",")},
 		{Name: "SPACE_CREATOR_USER_ID", Value: p.CreatorID},
 	}
+	if p.HFEndpoint != "" {
+		env = append(env, Var{Name: "HF_ENDPOINT", Value: strings.TrimSuffix(p.HFEndpoint, "/")})
+	}
 	if p.Metadata.HFOAuth && p.App.ClientID != "" && !p.App.Disabled {
 		env = append(env,
 			Var{Name: "OAUTH_CLIENT_ID", Value: p.App.ClientID},
@@ -62,6 +71,38 @@ func BuildEnv(p EnvParams) Env {
 		)
 	}
 	return env
+}
+
+// HFEndpointOff is the value of SyncOptions.HFEndpoint (and of the
+// --hf-endpoint flag) that leaves HF_ENDPOINT out of a Space's
+// environment.
+const HFEndpointOff = "off"
+
+// ParseHFEndpoint checks a choice of HF_ENDPOINT: "" (the hub's issuer),
+// HFEndpointOff, or an absolute http(s) URL without query or fragment,
+// returned without trailing slash.
+func ParseHFEndpoint(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == HFEndpointOff {
+		return s, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", &InputError{Msg: fmt.Sprintf("HF_ENDPOINT %q is not the hub's URL: give an http or https URL such as https://hub.example, or %q to leave HF_ENDPOINT out", s, HFEndpointOff)}
+	}
+	return strings.TrimSuffix(s, "/"), nil
+}
+
+// hfEndpoint is the HF_ENDPOINT a sync with choice gives, for the hub
+// whose issuer is issuer ("" when off).
+func hfEndpoint(choice, issuer string) string {
+	switch choice {
+	case "":
+		return issuer
+	case HFEndpointOff:
+		return ""
+	}
+	return choice
 }
 
 // Get returns the value of name, or "".

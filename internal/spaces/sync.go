@@ -112,6 +112,10 @@ type SyncOptions struct {
 	// replace those of an earlier run; a sync without DevHosts drops
 	// them.
 	DevHosts []string
+	// HFEndpoint is the Space's HF_ENDPOINT (see ParseHFEndpoint): ""
+	// for the hub's issuer, HFEndpointOff for none, or another URL (a
+	// hub behind another name). It only shapes the answer's environment.
+	HFEndpoint string
 }
 
 // IsDevHost reports whether h is a host a local run serves on: a
