@@ -55,9 +55,17 @@ type Org struct {
 	Picture string `json:"picture,omitempty"`
 	// Plan is "team", "enterprise" or "".
 	Plan string `json:"plan,omitempty"`
-	// Role is the user's role (admin, write, contributor, read) when the
-	// read-memberships scope was granted, else "".
+	// Role is the user's role (admin, write, contributor, read) in an org
+	// the user granted the app on the consent page, and in every org when
+	// the read-memberships scope was granted; else "".
 	Role string `json:"role,omitempty"`
+	// Granted says the user granted the app this org on the consent page
+	// (or the app is restricted to it): the org-reaching scopes
+	// (read-repos, inference-api, …) apply to it. The provider discloses the
+	// role only of granted orgs, so Granted is known from it unless the
+	// read-memberships scope was granted as well (then every org has a role
+	// and Granted is false for all; ask without read-memberships to tell).
+	Granted bool `json:"granted,omitempty"`
 }
 
 // InOrg reports whether the user belongs to the org with that handle
@@ -288,7 +296,7 @@ func (s *SignIn) refresh(ctx context.Context, key string) *session {
 	sess.Scopes = grantedScopes(tok, sess.Scopes)
 	sess.Expiry = expiry(tok, now)
 	if info, err := s.userinfo(ctx, tok.AccessToken); err == nil && info.Sub == sess.User.Sub {
-		sess.User = userFrom(info) // orgs may have changed
+		sess.User = userFrom(info, sess.Scopes) // orgs may have changed
 	}
 	nb, _ := json.Marshal(&sess)
 	if err := s.cfg.Store.Put(ctx, key, nb, s.storeExpiry(&sess)); err != nil {
@@ -379,7 +387,8 @@ func (s *SignIn) userinfo(ctx context.Context, accessToken string) (*oidc.UserIn
 	return &info, nil
 }
 
-func userFrom(info *oidc.UserInfo) User {
+func userFrom(info *oidc.UserInfo, scopes []string) User {
+	rolesOfAll := slices.Contains(scopes, oidc.ScopeReadMemberships)
 	u := User{
 		Sub: info.Sub, Username: info.PreferredUsername, Name: info.Name, Picture: info.Picture,
 		Profile: info.Profile, Email: info.Email, IsPro: info.IsPro,
@@ -388,7 +397,8 @@ func userFrom(info *oidc.UserInfo) User {
 		u.EmailVerified = *info.EmailVerified
 	}
 	for _, o := range info.Orgs {
-		u.Orgs = append(u.Orgs, Org{Sub: o.Sub, Name: o.PreferredUsername, FullName: o.Name, Picture: o.Picture, Plan: o.Plan, Role: o.RoleInOrg})
+		u.Orgs = append(u.Orgs, Org{Sub: o.Sub, Name: o.PreferredUsername, FullName: o.Name, Picture: o.Picture, Plan: o.Plan, Role: o.RoleInOrg,
+			Granted: o.RoleInOrg != "" && !rolesOfAll})
 	}
 	return u
 }

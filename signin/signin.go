@@ -513,7 +513,7 @@ func (s *SignIn) redeem(ctx context.Context, code string, f flowState) (*session
 	if info.Sub != idt.Subject {
 		return nil, &callbackError{http.StatusBadGateway, pageBadAnswer, fmt.Errorf("userinfo sub %q differs from the ID token's %q", info.Sub, idt.Subject)}
 	}
-	sess.User = userFrom(info)
+	sess.User = userFrom(info, sess.Scopes)
 	return sess, nil
 }
 

@@ -659,3 +659,32 @@ func TestHandler(t *testing.T) {
 		t.Errorf("paths %s %s %s", s.LoginPath(), s.CallbackPath(), s.LogoutPath())
 	}
 }
+
+// TestGrantedOrgs: an app that asks for an org with orgIds (pre-ticked on
+// the consent page) gets it granted; the user's org says Granted with its
+// role. Without orgIds the consent page ticks nothing and no org is
+// granted.
+func TestGrantedOrgs(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		orgIDs  bool
+		granted bool
+	}{{"orgIds", true, true}, {"none-ticked", false, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := signintest.NewProvider(t)
+			a := newTestApp(t, p, func(c *signin.Config) {
+				if tc.orgIDs {
+					c.AuthParams = url.Values{"orgIds": {p.OrgID}}
+				}
+			})
+			me := decodeMe(t, p.Browser(t).Get(a.url("/me")))
+			if len(me.User.Orgs) != 1 {
+				t.Fatalf("orgs %+v, want the provider's one org", me.User.Orgs)
+			}
+			o := me.User.Orgs[0]
+			if o.Granted != tc.granted || (o.Role != "") != tc.granted {
+				t.Errorf("org %+v: Granted %v with a role, want %v", o, o.Granted, tc.granted)
+			}
+		})
+	}
+}

@@ -166,6 +166,9 @@ func (b *Browser) Cookies(rawURL string) []*http.Cookie {
 
 var (
 	hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	// checkedBox is a ticked checkbox, which a browser submits too (the
+	// consent page's orgs the app asked for with orgIds).
+	checkedBox = regexp.MustCompile(`<input type="checkbox" name="([^"]+)" value="([^"]*)" checked>`)
 	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 )
 
@@ -239,6 +242,9 @@ func (b *Browser) walk(rawURL string, stopAtApp bool) *Response {
 func hidden(body string) url.Values {
 	v := url.Values{}
 	for _, m := range hiddenField.FindAllStringSubmatch(body, -1) {
+		v.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	for _, m := range checkedBox.FindAllStringSubmatch(body, -1) {
 		v.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}
 	return v
