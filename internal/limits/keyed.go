@@ -60,10 +60,14 @@ func (k *Keyed) Len() int {
 
 // reserve takes one event under key at t. When the bucket is empty it
 // takes nothing and returns how long until an event would be allowed.
+// The lock spans the reservation and its cancellation: x/time/rate cannot
+// fully cancel a reservation once a later one was made, so interleaved
+// refusals would otherwise drain the bucket below empty and push every
+// Retry-After further out.
 func (k *Keyed) reserve(key string, t time.Time) (*rate.Reservation, time.Duration) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	lim := k.limiter(key, t)
-	k.mu.Unlock()
 	r := lim.ReserveN(t, 1)
 	if wait := r.DelayFrom(t); wait > 0 {
 		r.CancelAt(t)

@@ -262,3 +262,28 @@ func TestTooMany(t *testing.T) {
 		t.Error("Retry-After below one second")
 	}
 }
+
+// TestKeyedConcurrentRefusals: refusals racing each other leave the bucket
+// as they found it, so the wait a refusal reports stays within one refill.
+func TestKeyedConcurrentRefusals(t *testing.T) {
+	c := newClock()
+	k := NewKeyed(Limit{N: 2, Per: time.Minute}, 0, c.Now) // one per 30 s
+	k.reserve("a", c.Now())
+	k.reserve("a", c.Now())
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 500 {
+				if r, w := k.reserve("a", c.Now()); r != nil || w > 30*time.Second {
+					t.Errorf("refusal: reservation %v, wait %v", r != nil, w)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	c.Advance(30 * time.Second)
+	if r, w := k.reserve("a", c.Now()); r == nil {
+		t.Fatalf("after one refill period: refused, wait %v", w)
+	}
+}
