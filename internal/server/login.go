@@ -72,6 +72,9 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	hold, wait, allowed := s.takeLogin(r, username)
 	if !allowed {
+		// A refusal waits as a failure does: a flood of them then costs
+		// the attacker connections rather than the server CPU.
+		s.failedLoginDelay(r)
 		s.tooMany(w, r, wait, "Too many sign-in attempts", "Too many failed sign-ins for this account from your network.")
 		return
 	}

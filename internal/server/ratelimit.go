@@ -17,7 +17,8 @@ import (
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, heading, message string) {
 	ra := limits.RetryAfter(wait)
 	w.Header().Set("Retry-After", ra)
-	s.log.InfoContext(r.Context(), "rate limited", "path", r.URL.Path, "ip", s.limits.ClientIP(r), "retry_after_s", ra)
+	// Debug: a flood of refusals must not become a flood of log lines.
+	s.log.DebugContext(r.Context(), "rate limited", "path", r.URL.Path, "ip", s.limits.ClientIP(r), "retry_after_s", ra)
 	s.renderError(w, r, http.StatusTooManyRequests, errorPage{Heading: heading,
 		Message: message, Hint: fmt.Sprintf("Try again in %s.", seconds(ra))})
 }
