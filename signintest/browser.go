@@ -169,7 +169,7 @@ var (
 	// checkedBox is a ticked checkbox, which a browser submits too (the
 	// consent page's orgs the app asked for with orgIds).
 	checkedBox = regexp.MustCompile(`<input type="checkbox" name="([^"]+)" value="([^"]*)" checked>`)
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 )
 
 // walk follows redirects from rawURL; with stopAtApp it stops at the

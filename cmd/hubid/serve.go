@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/keys"
+	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 )
@@ -29,11 +31,15 @@ type serveConfig struct {
 	HFCLIApp bool
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
+	// Limits: the rate limits and trusted proxies (--limit-*,
+	// --trusted-proxies); limitProblems, what was wrong with them.
+	Limits        limits.Config
+	limitProblems []string
 }
 
 // Validate explains every problem at once.
 func (c serveConfig) Validate() error {
-	var problems []string
+	problems := append([]string(nil), c.limitProblems...)
 	if c.Addr == "" {
 		problems = append(problems, "--addr is empty; give host:port to listen on, e.g. :8080")
 	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -65,9 +71,9 @@ func (c serveConfig) Validate() error {
 // parseServe reads the flags serve and dev share; dev differs only in its
 // default address and in needing no issuer.
 func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
-	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app]", ":8080"
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", ":8080"
 	if dev {
-		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m]", "127.0.0.1:8080"
+		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", "127.0.0.1:8080"
 	}
 	fs := e.newFlags(name, usage)
 	cfg := serveConfig{Dev: dev, KeyCacheTTL: e.keyCacheTTL}
@@ -81,12 +87,41 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
 	}
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
+	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
+	limitFlags := e.limitFlags(fs, &cfg)
 	if pos, err := parse(fs, args); err != nil {
 		return cfg, err
 	} else if len(pos) > 0 {
 		return cfg, usagef("unexpected argument %q", pos[0])
 	}
+	cfg.Limits = limits.Default()
+	for k, l := range limitFlags {
+		cfg.Limits.Limits[k] = *l
+	}
+	var err error
+	if cfg.Limits.TrustedProxies, err = limits.ParseProxies(*proxies); err != nil {
+		cfg.limitProblems = append(cfg.limitProblems, "--trusted-proxies: "+err.Error())
+	}
 	return cfg, cfg.Validate()
+}
+
+// limitFlags adds a --limit-* flag per rate limit, defaulting to
+// HUBID_LIMIT_* or the built-in default.
+func (e *env) limitFlags(fs *flag.FlagSet, cfg *serveConfig) map[limits.Kind]*limits.Limit {
+	def := limits.Default()
+	out := map[limits.Kind]*limits.Limit{}
+	for _, k := range limits.Kinds() {
+		l := def.Limits[k]
+		name := "HUBID_" + strings.ToUpper(strings.ReplaceAll(k.Flag(), "-", "_"))
+		if v := e.getenv(name); v != "" {
+			if err := l.Set(v); err != nil {
+				cfg.limitProblems = append(cfg.limitProblems, name+": "+err.Error())
+			}
+		}
+		out[k] = &l
+		fs.Var(&l, k.Flag(), fmt.Sprintf("rate limit on %s: N/DURATION (N at once, N more per DURATION) or off (env %s)", k.Description(), name))
+	}
+	return out
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -162,13 +197,14 @@ const defaultGCInterval = 10 * time.Minute
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
-		Passwords: commandHasher(),
+		Passwords: commandHasher(), Limits: &cfg.Limits,
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	log.Info("ID tokens", "rs256_signer", keys.RSABackend)
+	logLimits(log, cfg.Limits)
 	hs := &http.Server{
 		Handler:           p.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -199,4 +235,13 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		err = nil
 	}
 	return err
+}
+
+// logLimits logs the rate limits in force, once at start.
+func logLimits(log *slog.Logger, c limits.Config) {
+	attrs := []any{"trusted_proxies", fmt.Sprint(c.TrustedProxies)}
+	for _, k := range limits.Kinds() {
+		attrs = append(attrs, k.String(), c.Limits[k].String())
+	}
+	log.Info("rate limits", attrs...)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
@@ -56,6 +57,9 @@ func (h *Handler) deviceAuthorization(w http.ResponseWriter, r *http.Request) (*
 		return nil, e
 	}
 	app, granted := req.Client, req.Scopes
+	if e := h.limit(w, r, limits.Device, app.ClientID, "device authorizations from this client and address"); e != nil {
+		return nil, e
+	}
 	now := h.now()
 	for range userCodeAttempts {
 		deviceCode, digest := store.NewSecret("")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
+	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
@@ -70,6 +71,9 @@ type Grant interface {
 type Handler struct {
 	Store  HandlerStore
 	Issuer string
+	// Limits rate-limits token requests and device authorizations per
+	// (client, client IP); nil: none.
+	Limits *limits.Set
 	now    func() time.Time
 	grants map[string]Grant
 }
@@ -125,7 +129,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (*oidc.TokenResp
 	if err != nil {
 		return nil, err
 	}
+	if err := h.limit(w, r, limits.Token, req.ClientID, "token requests from this client and address"); err != nil {
+		return nil, err
+	}
 	return g.Exchange(r.Context(), req)
+}
+
+// limit takes one event of kind for (clientID, client IP), or returns the
+// 429 to send.
+func (h *Handler) limit(w http.ResponseWriter, r *http.Request, kind limits.Kind, clientID, what string) *oidc.Error {
+	if h.Limits == nil {
+		return nil
+	}
+	if wait, ok := h.Limits.Allow(limits.Key{Kind: kind, Key: clientID + " " + h.Limits.ClientIP(r)}); !ok {
+		return limits.TooMany(w, wait, what)
+	}
+	return nil
 }
 
 // request builds the typed request from form, authenticates the client and

@@ -13,6 +13,7 @@ import (
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/keys"
+	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
 )
@@ -43,6 +44,12 @@ type Config struct {
 	FailedLoginDelay time.Duration
 	// Sleep applies FailedLoginDelay (default: a timer); tests replace it.
 	Sleep func(ctx context.Context, d time.Duration)
+	// Limits are the rate limits (sign-in, token, device authorization,
+	// user-code entry, authorize) and the trusted proxies, on the clock
+	// Now. nil: no rate limits, for in-process tests and benchmarks;
+	// `hubid serve` and `hubid dev` always pass them (limits.Default()
+	// unless flags change it).
+	Limits *limits.Config
 }
 
 // Provider is a built provider stack.
@@ -96,10 +103,15 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		grants.RefreshToken{Store: cfg.Store, Minter: minter},
 		grants.DeviceCode{Store: cfg.Store, Minter: minter},
 	)
+	var lim *limits.Set
+	if cfg.Limits != nil {
+		lim = limits.New(*cfg.Limits, cfg.Now)
+	}
+	token.Limits = lim
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
-		MACKey: macKey, Codes: codes, Token: token,
+		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
 	})
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func (s *Server) serveDeviceConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	typed := form.Get(fieldUserCode)
 	sess, ok := s.deviceSession(w, r, typed)
-	if !ok {
+	if !ok || !s.allowUserCode(w, r, sess) {
 		return
 	}
 	d, app, ok := s.deviceLookup(w, r, sess, typed)
@@ -93,7 +93,7 @@ func (s *Server) serveDeviceDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	typed := form.Get(fieldUserCode)
 	sess, ok := s.deviceSession(w, r, typed)
-	if !ok {
+	if !ok || !s.allowUserCode(w, r, sess) {
 		return
 	}
 	d, app, ok := s.deviceLookup(w, r, sess, typed)

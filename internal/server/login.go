@@ -70,6 +70,14 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized)
 		return
 	}
+	hold, wait, allowed := s.takeLogin(r, username)
+	if !allowed {
+		// A refusal waits as a failure does: a flood of them then costs
+		// the attacker connections rather than the server CPU.
+		s.failedLoginDelay(r)
+		s.tooMany(w, r, wait, "Too many sign-in attempts", "Too many failed sign-ins for this account from your network.")
+		return
+	}
 	u, err := s.store.UserByName(r.Context(), username)
 	var ok bool
 	switch {
@@ -81,6 +89,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		ok, err = s.pw.Verify(r.Context(), u.PasswordHash, password)
 	}
 	if err != nil && r.Context().Err() == nil {
+		hold.Release()
 		s.internalError(w, r, err)
 		return
 	}
@@ -90,6 +99,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized)
 		return
 	}
+	hold.Release() // only failures count
 	// Only now, after a successful login, is the previous session (if
 	// any) replaced.
 	sess, err := s.startSession(r.Context(), w, r, u.ID)

@@ -37,8 +37,8 @@ func (s *Server) routes() http.Handler {
 	// Browser pages: strict headers; forms behind CrossOriginProtection.
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, pageHeaders(h)) }
 	form := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, pageHeaders(csrf.Handler(h))) }
-	page("GET /oauth/authorize", s.serveAuthorize)
-	form("POST /oauth/authorize", s.serveAuthorize)
+	page("GET /oauth/authorize", s.limitAuthorize(s.serveAuthorize))
+	form("POST /oauth/authorize", s.limitAuthorize(s.serveAuthorize))
 	// /oauth/device is an API and a page at once, as on huggingface.co:
 	// POST is device authorization (RFC 8628, CORS, JSON errors), GET the
 	// page where people type the code. Wired by hand: api() would also take

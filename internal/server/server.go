@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hubid/hubid/internal/grants"
+	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -34,7 +35,7 @@ type Passwords interface {
 }
 
 // Config is what the server needs. Everything but Logger, Now, SpacesDomain,
-// FailedLoginDelay and Sleep is required. internal/provider builds it.
+// FailedLoginDelay, Sleep and Limits is required. internal/provider builds it.
 type Config struct {
 	// Issuer is the public URL of the provider, without trailing slash.
 	// It is never derived from request headers.
@@ -62,6 +63,9 @@ type Config struct {
 	// Token is the token endpoint, which also serves device authorization,
 	// revocation and introspection.
 	Token *grants.Handler
+	// Limits rate-limits sign-in, user-code entry and authorization
+	// requests; nil: none.
+	Limits *limits.Set
 }
 
 // Server is the HTTP side of the provider.
@@ -79,6 +83,7 @@ type Server struct {
 	codes   *grants.Codes // seals and opens authorization codes
 	secure  bool          // cookies get Secure (issuer is https)
 	token   *grants.Handler
+	limits  *limits.Set // nil: none
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
 	handler      http.Handler
@@ -134,6 +139,7 @@ func New(cfg Config) (*Server, error) {
 		csrfKey:      cfg.MACKey,
 		codes:        cfg.Codes,
 		token:        cfg.Token,
+		limits:       cfg.Limits,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
