@@ -92,6 +92,8 @@ func LogError(r *http.Request, e *oidc.Error) {
 		level = slog.LevelError
 	case e.Code == oidc.CodeAuthorizationPending || e.Code == oidc.CodeSlowDown:
 		level = slog.LevelDebug // a waiting device polls every few seconds
+	case e.HTTPStatus() == http.StatusTooManyRequests:
+		level = slog.LevelDebug // a flood must not become a flood of log lines
 	}
 	attrs := []any{"code", e.Code, "description", e.Description}
 	if r != nil {
