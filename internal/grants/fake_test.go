@@ -21,6 +21,7 @@ type fakeStore struct {
 	tokens  map[store.Digest]store.Token
 	codes   map[store.Digest]store.AuthCode // redeemed
 	devices map[store.Digest]store.DeviceCode
+	members map[string][]store.Membership // by user id
 }
 
 var _ interface {
@@ -34,6 +35,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{
 		apps: map[string]store.App{}, users: map[string]store.User{}, tokens: map[store.Digest]store.Token{},
 		codes: map[store.Digest]store.AuthCode{}, devices: map[store.Digest]store.DeviceCode{},
+		members: map[string][]store.Membership{},
 	}
 }
 
@@ -191,6 +193,12 @@ func (f *fakeStore) RedeemDeviceCode(_ context.Context, h store.Digest, now time
 	d.UsedAt = now
 	f.devices[h] = d
 	return nil
+}
+
+func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.members[userID]), nil
 }
 
 // live counts the tokens that are neither revoked nor rotated.

@@ -3,6 +3,7 @@ package grants
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -447,4 +448,38 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	}
 	status, body = e.post("/oauth/revoke", url.Values{"token": {"x"}, "token_type_hint": {"id_token"}}, asConf)
 	wantError(t, status, body, 400, "unsupported_token_type", "token_type_hint")
+}
+
+// TestIntrospectOrgs: introspection names the orgs the token's grant
+// reaches among those the user is still a member of; a token without org
+// grant has none.
+func TestIntrospectOrgs(t *testing.T) {
+	e := newTokenEnv(t)
+	acme := store.Org{ID: "org-acme", Name: "acme"}
+	e.st.members[aliceID] = []store.Membership{{Org: acme, Role: store.RoleWrite}, {Org: store.Org{ID: "org-beta", Name: "beta"}, Role: store.RoleRead}}
+	now := e.clock.Now()
+	sealed := func(orgs []string) string {
+		c, _, err := e.codes.Seal(store.AuthCode{ClientID: confID, UserID: aliceID, RedirectURI: redirect,
+			Scopes: []string{"openid", "read-repos"}, Orgs: orgs, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(protocol.CodeTTL)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		orgs []string
+		want string
+	}{
+		{"granted-and-member", []string{"org-acme", "org-left"}, `[map[preferred_username:acme sub:org-acme]]`},
+		{"no-grant", nil, `<nil>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, tok := e.post("/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {sealed(tc.orgs)}, "redirect_uri": {redirect}}, asConf)
+			status, in := e.post("/oauth/introspect", url.Values{"token": {tok["access_token"].(string)}}, asConf)
+			if status != 200 || in["active"] != true || fmt.Sprint(in["orgs"]) != tc.want {
+				t.Errorf("introspect: %d orgs %v, want %s", status, in["orgs"], tc.want)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package grants
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -97,6 +98,17 @@ type Introspection struct {
 	Iat       int64  `json:"iat,omitempty"`
 	TokenType string `json:"token_type,omitempty"`
 	Iss       string `json:"iss,omitempty"`
+	// Orgs are the orgs the token's grant reaches (the user ticked them at
+	// consent and is still a member), so a resource server can refuse an
+	// org it was not granted. An extension member (RFC 7662 §2.2).
+	Orgs []IntrospectedOrg `json:"orgs,omitempty"`
+}
+
+// IntrospectedOrg is an org a token's grant reaches: its id (userinfo's
+// sub) and handle (userinfo's preferred_username).
+type IntrospectedOrg struct {
+	Sub  string `json:"sub"`
+	Name string `json:"preferred_username"`
 }
 
 // ServeIntrospect is POST /oauth/introspect (RFC 7662) for resource
@@ -137,6 +149,18 @@ func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 		}
 		if t.Kind == store.KindRefresh {
 			ans.TokenType = TokenTypeRefresh
+		}
+		if len(t.Orgs) > 0 {
+			ms, err := h.Store.Memberships(r.Context(), t.UserID)
+			if err != nil {
+				httpx.WriteError(w, r, oidc.ServerError(err))
+				return
+			}
+			for _, m := range ms {
+				if slices.Contains(t.Orgs, m.Org.ID) {
+					ans.Orgs = append(ans.Orgs, IntrospectedOrg{Sub: m.Org.ID, Name: m.Org.Name})
+				}
+			}
 		}
 	}
 	httpx.WriteJSON(w, r, http.StatusOK, ans)

@@ -35,6 +35,9 @@ type HandlerStore interface {
 	userStore
 	tokenStore
 	CreateDeviceCode(ctx context.Context, d store.DeviceCode) error
+	// Memberships gives the orgs a token's grant still reaches
+	// (introspection).
+	Memberships(ctx context.Context, userID string) ([]store.Membership, error)
 }
 
 // CodeStore is what the authorization_code grant uses.

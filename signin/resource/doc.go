@@ -11,13 +11,18 @@
 //		ClientSecret: os.Getenv("OAUTH_CLIENT_SECRET"),
 //	})
 //	mux.Handle("GET /api/repos", rs.RequireScope("read-repos")(repos))
+//	mux.Handle("GET /api/orgs/acme/repos", rs.RequireScope("read-repos")(rs.RequireOrgAccess("acme")(orgRepos)))
+//
+// Scopes that reach organizations apply only to the orgs the user granted
+// the app on the consent page: TokenInfo.Orgs lists them, and
+// RequireOrgAccess refuses a token whose grant does not reach an org.
 //
 // # What it owns
 //
 // Bearer-token checks: the Authorization header read as RFC 6750 §2.1
 // says, the token introspected (only access tokens, token_type "bearer",
-// pass; a live refresh token is no bearer credential), its expiry and
-// scopes checked, and the refusals answered with RFC 6750 §3's
+// pass; a live refresh token is no bearer credential), its expiry, scopes
+// and granted orgs checked, and the refusals answered with RFC 6750 §3's
 // WWW-Authenticate header: 401 invalid_token, 403 insufficient_scope, and
 // 503 when the hub cannot be reached.
 //

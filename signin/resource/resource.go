@@ -60,6 +60,30 @@ type TokenInfo struct {
 	Exp       int64  `json:"exp"`
 	Iat       int64  `json:"iat"`
 	TokenType string `json:"token_type"`
+	// Orgs are the organizations the token's grant reaches: the ones the
+	// user ticked for the app on the consent page (hubid's introspection
+	// extension). Scopes that reach orgs (read-repos, inference-api, …)
+	// apply to these orgs and to no other.
+	Orgs []Org `json:"orgs,omitempty"`
+}
+
+// Org is an organization a token's grant reaches.
+type Org struct {
+	// Sub is the org's id.
+	Sub string `json:"sub"`
+	// Name is the org's handle, e.g. "demo-org".
+	Name string `json:"preferred_username"`
+}
+
+// ReachesOrg says whether the token's grant reaches the org named org (its
+// handle, compared ignoring case, or its id).
+func (t *TokenInfo) ReachesOrg(org string) bool {
+	for _, o := range t.Orgs {
+		if o.Sub == org || strings.EqualFold(o.Name, org) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsAccessToken says whether the hub described an access token, the only
@@ -197,13 +221,29 @@ func (rs *Server) RequireScope(scopes ...string) func(http.Handler) http.Handler
 	scopes = slices.Clone(scopes)
 	return func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rs.serveChecked(w, r, h, scopes)
+			rs.serveChecked(w, r, h, scopes, "")
 		})
 	}
 }
 
-// serveChecked serves r with h when its bearer token passes, else refuses it.
-func (rs *Server) serveChecked(w http.ResponseWriter, r *http.Request, h http.Handler, scopes []string) {
+// RequireOrgAccess returns middleware that lets through requests whose
+// access token's grant reaches the org named org (its handle or id), as
+// RequireScope does for scopes: the user ticked the org for the app on the
+// consent page. Others get 401 invalid_token or 403 insufficient_scope.
+// Combine it with RequireScope for the scope the handler needs:
+//
+//	mux.Handle("GET /api/orgs/acme/repos", rs.RequireScope("read-repos")(rs.RequireOrgAccess("acme")(repos)))
+func (rs *Server) RequireOrgAccess(org string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rs.serveChecked(w, r, h, nil, org)
+		})
+	}
+}
+
+// serveChecked serves r with h when its bearer token passes (its scopes,
+// and its grant reaches org when org is not ""), else refuses it.
+func (rs *Server) serveChecked(w http.ResponseWriter, r *http.Request, h http.Handler, scopes []string, org string) {
 	deny := func(status int, code, desc string) {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error=%q, error_description=%q, scope=%q`, code, desc, strings.Join(scopes, " ")))
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
@@ -232,6 +272,10 @@ func (rs *Server) serveChecked(w http.ResponseWriter, r *http.Request, h http.Ha
 			deny(http.StatusForbidden, "insufficient_scope", "the token lacks the scope "+s)
 			return
 		}
+	}
+	if org != "" && !info.ReachesOrg(org) {
+		deny(http.StatusForbidden, "insufficient_scope", "the user did not grant this app the organization "+org)
+		return
 	}
 	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, &info)))
 }

@@ -131,3 +131,57 @@ func TestRequireScope(t *testing.T) {
 		t.Errorf("hub down: %d", rec.Code)
 	}
 }
+
+// TestRequireOrgAccess: a token without the org in its grant gets 403
+// insufficient_scope; once the app asks for the org with orgIds and the
+// user allows it, the token gets through and TokenInfo lists the org.
+func TestRequireOrgAccess(t *testing.T) {
+	p := signintest.NewProvider(t)
+	rs, err := resource.New(context.Background(), resource.Config{Issuer: p.URL, ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(rs.RequireScope("read-repos")(rs.RequireOrgAccess(signintest.OrgName)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "org repos of "+resource.TokenInfoFrom(r.Context()).Orgs[0].Name)
+	}))))
+	defer api.Close()
+	token := func(params url.Values) string {
+		q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1/login/callback"}, "scope": {"openid read-repos"}, "state": {"s"}}
+		for k, v := range params {
+			q[k] = v
+		}
+		cb, _ := url.Parse(p.Browser(t).Authorize(p.URL + "/oauth/authorize?" + q.Encode()))
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/login/callback"}}
+		req, _ := http.NewRequest("POST", p.URL+"/oauth/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(p.ClientID, p.ClientSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			AccessToken string `json:"access_token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		return body.AccessToken
+	}
+	call := func(tok string) (int, string) {
+		req, _ := http.NewRequest("GET", api.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := call(token(nil)); status != 403 || !strings.Contains(body, "did not grant this app the organization") {
+		t.Errorf("token without the org: %d %s", status, body)
+	}
+	// Asking for the org asks the user again; the org comes pre-ticked.
+	if status, body := call(token(url.Values{"orgIds": {p.OrgID}})); status != 200 || body != "org repos of "+signintest.OrgName {
+		t.Errorf("token granted the org: %d %s", status, body)
+	}
+}
