@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -66,6 +67,17 @@ func TestOrgGrants(t *testing.T) {
 	}
 	if got := roles(tok["access_token"].(string)); got["looking-glass"] != "write" || got["wonderland"] != nil {
 		t.Errorf("userinfo roles %v, want roleInOrg on looking-glass only", got)
+	}
+	// whoami-v2 names the orgs the OAuth token's grant reaches.
+	req, _ := http.NewRequest("GET", h.ts.URL+"/api/whoami-v2", nil)
+	req.Header.Set("Authorization", "Bearer "+tok["access_token"].(string))
+	wresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := decodeJSON(t, wresp)
+	if auth, _ := who["auth"].(map[string]any); fmt.Sprint(auth["orgs"]) != "[looking-glass]" {
+		t.Errorf("whoami-v2 auth %v, want orgs [looking-glass]", who["auth"])
 	}
 	// Refresh keeps the grant.
 	status, ref, _ := h.postToken(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, h.conf.ClientID, h.confSecret)

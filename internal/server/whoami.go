@@ -49,6 +49,9 @@ type whoamiAuth struct {
 	// Scopes are an OAuth token's granted scopes (hubid's addition: HF's
 	// answer for OAuth tokens shows only type and expiresAt).
 	Scopes []string `json:"scopes,omitempty"`
+	// Orgs are the handles of the orgs an OAuth token's grant reaches, the
+	// ones the user ticked on the consent page (hubid's addition).
+	Orgs []string `json:"orgs,omitempty"`
 }
 
 // oauthExpiresAt is how huggingface.co writes an OAuth token's expiresAt
@@ -102,11 +105,16 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 		resp.Orgs = append(resp.Orgs, whoamiOrg{
 			Type: "org", ID: m.Org.ID, Name: m.Org.Name, Fullname: m.Org.FullName,
 			AvatarURL: s.relativeAvatar(protocol.AvatarURL(s.issuer, m.Org.AvatarURL, m.Org.Name)),
-			RoleInOrg: m.Role, Plan: m.Org.Plan,
+			RoleInOrg: m.Role, Plan: m.Org.Plan, CanPay: m.Org.CanPay,
 		})
 	}
 	if oauth {
 		resp.Auth = whoamiAuth{Type: "oauth", ExpiresAt: t.ExpiresAt.UTC().Format(oauthExpiresAt), Scopes: t.Scopes}
+		for _, m := range ms {
+			if slices.Contains(t.Orgs, m.Org.ID) {
+				resp.Auth.Orgs = append(resp.Auth.Orgs, m.Org.Name)
+			}
+		}
 	} else {
 		resp.Auth = whoamiAuth{Type: "access_token", AccessToken: &whoamiAccessToken{
 			DisplayName: t.Name, Role: t.Role, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339),
