@@ -60,7 +60,7 @@ func TestOrgConsentInBrowser(t *testing.T) {
 		}
 	}
 	run := start(t, "space", "run", space, "--space", "demo/org-login", "--data", data, "--issuer", issuer)
-	host := run.await(t, `and http://[^/]+/, http://(127\.0\.0\.1:\d+)/`)
+	host := run.await(t, `\(or http://(127\.0\.0\.1:\d+)/\)`)
 	run.await(t, `serving the static files`)
 
 	shots := screenshotDir(t)
