@@ -1,6 +1,7 @@
 // Command space-go is a Space written in Go with "Sign in with HF": a home
 // page with the login button, /me with the signed-in profile and the
-// token's scopes, and /org for members of demo-org only. It reads the
+// token's scopes, /orgs with the orgs the user granted the app on the
+// consent page, and /org for members of demo-org only. It reads the
 // Space's environment (hf_oauth: true in README.md) and listens on $PORT
 // (default 7860, the app_port of Docker Spaces).
 //
@@ -50,6 +51,9 @@ func newHandler(s *signin.SignIn) http.Handler {
 		ctx := r.Context() // RequireLogin put the user and token there
 		render(w, mePage, pageData{Button: s.LoginButton(r), User: signin.UserFrom(ctx), Token: signin.TokenFrom(ctx), Org: org})
 	})))
+	mux.Handle("GET /orgs", s.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, orgsPage, pageData{Button: s.LoginButton(r), User: signin.UserFrom(r.Context()), Org: org})
+	})))
 	mux.Handle("GET /org", s.RequireOrg(org)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		render(w, orgPage, pageData{Button: s.LoginButton(r), User: signin.UserFrom(r.Context()), Org: org})
 	})))
@@ -87,7 +91,7 @@ code{background:#f4f4f4;padding:0 .2em;border-radius:.2em}
 </style>
 </head>
 <body>
-<header><nav><a href="/">Home</a><a href="/me">My profile</a><a href="/org">{{.Org}} only</a></nav>{{.Button}}</header>
+<header><nav><a href="/">Home</a><a href="/me">My profile</a><a href="/orgs">Granted orgs</a><a href="/org">{{.Org}} only</a></nav>{{.Button}}</header>
 <main>{{template "main" .}}</main>
 </body>
 </html>{{end}}`
@@ -110,6 +114,14 @@ var (
 <dt>Token scopes</dt><dd>{{range $i, $s := .Token.Scopes}}{{if $i}} {{end}}<code>{{$s}}</code>{{end}}</dd>
 <dt>Token expires</dt><dd>{{if .Token.Expiry.IsZero}}not said{{else}}{{.Token.Expiry.UTC.Format "2006-01-02 15:04 UTC"}}{{end}}</dd>
 </dl>
+{{end}}`)
+	orgsPage = page(`{{define "title"}}Granted orgs{{end}}{{define "main"}}
+<h1>Organizations this app may reach</h1>
+<p>Scopes such as <code>read-repos</code> apply to your own account and to the organizations you ticked for this app on the consent page.</p>
+<ul>
+{{range .User.Orgs}}<li><strong>{{.Name}}</strong>: {{if .Granted}}granted ({{.Role}}){{else}}not granted{{end}}</li>
+{{else}}<li>You are not a member of any organization.</li>
+{{end}}</ul>
 {{end}}`)
 	orgPage = page(`{{define "title"}}{{.Org}}{{end}}{{define "main"}}
 <h1>Members of {{.Org}}</h1>

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -44,8 +45,30 @@ func TestSpace(t *testing.T) {
 		t.Errorf("/org for a member: %d\n%s", r.StatusCode, r.Body)
 	}
 
+	if r := b.Get(app.URL + "/orgs"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<strong>demo-org</strong>: not granted") {
+		t.Errorf("/orgs before granting demo-org: %d\n%s", r.StatusCode, r.Body)
+	}
+
 	outsider := p.BrowserAs(t, p.AddUser(t, "bob"))
 	if r := outsider.Get(app.URL + "/org"); r.StatusCode != http.StatusForbidden {
 		t.Errorf("/org for an outsider: %d\n%s", r.StatusCode, r.Body)
+	}
+}
+
+// TestSpaceGrantedOrg: an app that asks for demo-org (orgIds) gets it
+// granted, and /orgs says so with the user's role.
+func TestSpaceGrantedOrg(t *testing.T) {
+	p := signintest.NewProvider(t)
+	cfg := p.Config()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.AuthParams = url.Values{"orgIds": {p.OrgID}}
+	s, err := signin.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := httptest.NewServer(newHandler(s))
+	defer app.Close()
+	if r := p.Browser(t).Get(app.URL + "/orgs"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "<strong>demo-org</strong>: granted (") {
+		t.Errorf("/orgs with demo-org granted: %d\n%s", r.StatusCode, r.Body)
 	}
 }
