@@ -390,8 +390,8 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *ses
 }
 
 // consentOwner fills in who owns the app: the Space's owner for a Space
-// app, else the owning user. An owner that cannot be read is left out; the
-// page still shows the app.
+// app, else the owning user or org. An owner that cannot be read is left
+// out; the page still shows the app.
 func (s *Server) consentOwner(r *http.Request, app store.App, p *consentPage) {
 	if owner, _, ok := strings.Cut(app.SpaceID, "/"); ok {
 		p.OwnerName, p.OwnerKind = owner, "Space "+app.SpaceID
@@ -403,11 +403,11 @@ func (s *Server) consentOwner(r *http.Request, app store.App, p *consentPage) {
 			p.Homepage = scheme + app.SpaceHosts[0] + "/"
 		}
 	} else if app.OwnerID != "" {
-		u, err := s.store.User(r.Context(), app.OwnerID)
-		if err != nil {
-			return
+		if u, err := s.store.User(r.Context(), app.OwnerID); err == nil {
+			p.OwnerName, p.OwnerKind = u.Username, "user"
+		} else if o, err := s.store.Org(r.Context(), app.OwnerID); err == nil {
+			p.OwnerName, p.OwnerKind = o.Name, "organization"
 		}
-		p.OwnerName, p.OwnerKind = u.Username, "user"
 	}
 	if p.OwnerName != "" {
 		p.OwnerURL = protocol.ProfileURL(s.issuer, p.OwnerName)

@@ -177,3 +177,23 @@ func TestConnectedAppOrgs(t *testing.T) {
 		t.Errorf("forged form: %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestConsentShowsOwner: the consent page names the app's owner, a user or
+// an org, with a link to its page.
+func TestConsentShowsOwner(t *testing.T) {
+	h := newHub(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		owner, want string
+	}{{h.org.ID, `by <a href="` + h.ts.URL + `/wonderland">wonderland</a> (organization)`}, {h.bob.ID, `by <a href="` + h.ts.URL + `/bob">bob</a> (user)`}} {
+		if err := h.db.UpdateApp(ctx, h.conf.ClientID, func(a *store.App) error { a.OwnerID = tc.owner; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		b.login("alice", alicePassword)
+		resp, body := b.get("/oauth/authorize?" + url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid"}, "prompt": {"consent"}}.Encode())
+		if resp.StatusCode != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("consent page for an app owned by %s: %d, want %q in %.1500s", tc.owner, resp.StatusCode, tc.want, body)
+		}
+	}
+}

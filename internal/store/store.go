@@ -266,6 +266,8 @@ type Store interface {
 	// the user's consents and live tokens.
 	CreateOrg(ctx context.Context, o Org) error
 	OrgByName(ctx context.Context, name string) (Org, error)
+	// Org returns the org with the given id (an app's owner).
+	Org(ctx context.Context, id string) (Org, error)
 	ListOrgs(ctx context.Context) ([]Org, error)
 	SetMember(ctx context.Context, orgID, userID, role string) error
 	// Memberships lists the user's orgs ordered by org name.

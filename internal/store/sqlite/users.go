@@ -176,6 +176,19 @@ func (db *DB) CreateOrg(ctx context.Context, o store.Org) error {
 	return nil
 }
 
+// Org implements store.Store.
+func (db *DB) Org(ctx context.Context, id string) (store.Org, error) {
+	row, err := db.queryRow(ctx, `SELECT `+orgCols+` FROM orgs WHERE id = ?`, id)
+	if err != nil {
+		return store.Org{}, fail("get org", err)
+	}
+	o, err := scanOrg(row)
+	if err != nil {
+		return store.Org{}, fail("get org", notFound(err))
+	}
+	return o, nil
+}
+
 // OrgByName implements store.Store. The match ignores ASCII case.
 func (db *DB) OrgByName(ctx context.Context, name string) (store.Org, error) {
 	row, err := db.queryRow(ctx, `SELECT `+orgCols+` FROM orgs WHERE name = ?`, name)

@@ -70,6 +70,11 @@ func (x suite) orgs(t *testing.T) {
 	zeta.Plan, zeta.FullName, zeta.AvatarURL, zeta.CreatedAt = "", "", "", time.Time{}
 	must(t, s.CreateOrg(ctx, acme))
 	must(t, s.CreateOrg(ctx, zeta))
+	byID, err := s.Org(ctx, acme.ID)
+	must(t, err)
+	diff(t, "Org by id", acme, byID)
+	_, err = s.Org(ctx, "0a0000000000000000000009")
+	wantErr(t, "Org unknown id", err, store.ErrNotFound)
 	for _, name := range []string{"Acme", "acme", "ACME"} {
 		got, err := s.OrgByName(ctx, name)
 		must(t, err)
