@@ -135,23 +135,35 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "connected.html", pageData{Title: "Connected applications", User: sess.User.Username, Body: p})
 }
 
-// serveRevokeApp is POST /settings/connected-applications/revoke: forget
-// the consent and revoke every token the app holds for the user.
-func (s *Server) serveRevokeApp(w http.ResponseWriter, r *http.Request) {
+// appForm reads a connected-applications form about one app: the session
+// (or a redirect to the login page), the parsed form, and its token, a MAC
+// of purpose and the form's client_id under the session. It answers the
+// request itself and reports false when the form cannot be acted on.
+func (s *Server) appForm(w http.ResponseWriter, r *http.Request, purpose string) (*session, url.Values, bool) {
 	sess := s.requireSession(w, r)
 	if sess == nil {
-		return
+		return nil, nil, false
 	}
 	form, perr := httpx.ParseForm(w, r)
 	if perr != nil {
 		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
+		return nil, nil, false
+	}
+	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, purpose, form.Get("client_id")))) {
+		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
+		return nil, nil, false
+	}
+	return sess, form, true
+}
+
+// serveRevokeApp is POST /settings/connected-applications/revoke: forget
+// the consent and revoke every token the app holds for the user.
+func (s *Server) serveRevokeApp(w http.ResponseWriter, r *http.Request) {
+	sess, form, ok := s.appForm(w, r, "revoke-app")
+	if !ok {
 		return
 	}
 	clientID := form.Get("client_id")
-	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, "revoke-app", clientID))) {
-		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
-		return
-	}
 	if err := s.store.DeleteConsent(r.Context(), sess.UserID, clientID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internalError(w, r, err)
 		return
@@ -174,20 +186,11 @@ func (s *Server) serveRevokeApp(w http.ResponseWriter, r *http.Request) {
 // app; the app's live tokens change at once. The orgs of the app's
 // restriction (hf_oauth_authorized_org) stay granted.
 func (s *Server) serveAppOrgs(w http.ResponseWriter, r *http.Request) {
-	sess := s.requireSession(w, r)
-	if sess == nil {
-		return
-	}
-	form, perr := httpx.ParseForm(w, r)
-	if perr != nil {
-		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
+	sess, form, ok := s.appForm(w, r, "app-orgs")
+	if !ok {
 		return
 	}
 	clientID := form.Get("client_id")
-	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, "app-orgs", clientID))) {
-		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
-		return
-	}
 	app, err := s.store.App(r.Context(), clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusNotFound, errorPage{Heading: "Unknown app", Message: "That app no longer exists on this hub."})

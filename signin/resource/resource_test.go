@@ -26,7 +26,16 @@ func accessToken(t *testing.T, p *signintest.Provider, scope string) string {
 // tokens is accessToken that also returns the refresh token.
 func tokens(t *testing.T, p *signintest.Provider, scope string) (access, refresh string) {
 	t.Helper()
+	return tokensWith(t, p, scope, nil)
+}
+
+// tokensWith is tokens with extra authorization parameters.
+func tokensWith(t *testing.T, p *signintest.Provider, scope string, params url.Values) (access, refresh string) {
+	t.Helper()
 	q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1/login/callback"}, "scope": {scope}, "state": {"s"}}
+	for k, v := range params {
+		q[k] = v
+	}
 	cb, _ := url.Parse(p.Browser(t).Authorize(p.URL + "/oauth/authorize?" + q.Encode()))
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/login/callback"}}
 	req, _ := http.NewRequest("POST", p.URL+"/oauth/token", strings.NewReader(form.Encode()))
@@ -146,25 +155,8 @@ func TestRequireOrgAccess(t *testing.T) {
 	}))))
 	defer api.Close()
 	token := func(params url.Values) string {
-		q := url.Values{"client_id": {p.ClientID}, "redirect_uri": {"http://127.0.0.1/login/callback"}, "scope": {"openid read-repos"}, "state": {"s"}}
-		for k, v := range params {
-			q[k] = v
-		}
-		cb, _ := url.Parse(p.Browser(t).Authorize(p.URL + "/oauth/authorize?" + q.Encode()))
-		form := url.Values{"grant_type": {"authorization_code"}, "code": {cb.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/login/callback"}}
-		req, _ := http.NewRequest("POST", p.URL+"/oauth/token", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(p.ClientID, p.ClientSecret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body struct {
-			AccessToken string `json:"access_token"`
-		}
-		json.NewDecoder(resp.Body).Decode(&body)
-		return body.AccessToken
+		access, _ := tokensWith(t, p, "openid read-repos", params)
+		return access
 	}
 	call := func(tok string) (int, string) {
 		req, _ := http.NewRequest("GET", api.URL, nil)
