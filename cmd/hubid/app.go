@@ -74,6 +74,9 @@ func (e *env) printApp(a store.App, secret string) {
 	fmt.Fprintf(tw, "token lifetime:\t%s\n", a.TokenTTL)
 	fmt.Fprintf(tw, "ID-token alg:\t%s\n", a.IDTokenAlg)
 	fmt.Fprintf(tw, "refresh tokens:\t%v\n", a.RefreshTokens)
+	if a.RefreshIdle != 0 || a.RefreshAbsolute != 0 {
+		fmt.Fprintf(tw, "refresh windows:\tidle %s, absolute %s\n", durationOrDefault(a.RefreshIdle), durationOrDefault(a.RefreshAbsolute))
+	}
 	if len(a.PostLogoutRedirectURIs) > 0 {
 		fmt.Fprintf(tw, "post-logout URIs:\t%s\n", strings.Join(a.PostLogoutRedirectURIs, " "))
 	}
@@ -89,6 +92,29 @@ func (e *env) printApp(a store.App, secret string) {
 	tw.Flush()
 }
 
+// parseRefreshAbsolute reads --refresh-absolute: a duration, 0, or none.
+func parseRefreshAbsolute(v string) (time.Duration, error) {
+	if v == "none" {
+		return store.NoRefreshLimit, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, usagef("--refresh-absolute %q is not a duration (e.g. 2160h), 0 or none", v)
+	}
+	return d, nil
+}
+
+// durationOrDefault words a refresh window for people.
+func durationOrDefault(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "hub default"
+	case d == store.NoRefreshLimit:
+		return "none"
+	}
+	return d.String()
+}
+
 func appCreate(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlags("app create", "app create --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes \"openid profile email\"] [--token-lifetime 8h] [--public] [--alg RS256|ES256] [--owner USER|ORG] [--json]")
 	var spec apps.Spec
@@ -101,6 +127,8 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&spec.IDTokenAlg, "alg", oidc.AlgRS256, "ID-token signing algorithm: RS256 or ES256")
 	owner := fs.String("owner", "", "username or org name that owns the app")
 	fs.BoolVar(&spec.RefreshTokens, "refresh-tokens", false, "also issue refresh tokens (rotating) with the code flow")
+	fs.DurationVar(&spec.RefreshIdle, "refresh-idle", 0, "how long an unused refresh token stays valid; each refresh starts it again (0: the hub's default)")
+	refreshAbsolute := fs.String("refresh-absolute", "0", "how long a login's refresh family lives at most: a duration, 0 for the hub's default, or none (a client that refreshes within --refresh-idle stays signed in)")
 	var logoutURIs stringList
 	fs.Var(&logoutURIs, "post-logout-redirect-uri", "where RP-initiated logout may send the browser back (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON: client_id, client_secret, redirect_uris, scopes, …")
@@ -111,6 +139,9 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q (the name goes in --name)", pos[0])
+	}
+	if spec.RefreshAbsolute, err = parseRefreshAbsolute(*refreshAbsolute); err != nil {
+		return err
 	}
 	spec.RedirectURIs = uris
 	spec.PostLogoutRedirectURIs = logoutURIs

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hubid/hubid/internal/store"
 )
 
 // hfDevicePost posts form to the hub as huggingface_hub does in its
@@ -81,4 +85,25 @@ func TestHFCLIApp(t *testing.T) {
 			stop()
 		}
 	})
+}
+
+// TestHFCLIAppSlidingWindow: the Hugging Face CLI app keeps an active login
+// alive: a 90-day idle window and no absolute limit on its refresh family.
+func TestHFCLIAppSlidingWindow(t *testing.T) {
+	st, err := openStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := ensureHFCLIApp(ctx, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	app, err := st.App(ctx, hfCLIClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.RefreshIdle != 90*24*time.Hour || app.RefreshAbsolute != store.NoRefreshLimit {
+		t.Errorf("HF CLI app refresh windows: idle %v, absolute %v; want 2160h and none", app.RefreshIdle, app.RefreshAbsolute)
+	}
 }

@@ -62,6 +62,8 @@ var demoLogoutRedirects = []string{"http://localhost/", "http://127.0.0.1/"}
 const (
 	cliAppName  = "hubid CLI"
 	cliTokenTTL = 30 * 24 * time.Hour
+	// hfCLIRefreshIdle is the HF CLI app's sliding inactivity window.
+	hfCLIRefreshIdle = 90 * 24 * time.Hour
 )
 
 // seedCLIApp creates the hubid CLI app.
@@ -96,7 +98,11 @@ func ensureHFCLIApp(ctx context.Context, st store.Store, now time.Time) (created
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	spec := apps.Spec{Name: hfCLIAppName, Public: true, Scopes: demoScopes, TokenTTL: cliTokenTTL}
+	// HF keeps a CLI login alive while it is used (a sliding inactivity
+	// window of about three months, per huggingface_hub PR #4354): an
+	// active user is never logged out.
+	spec := apps.Spec{Name: hfCLIAppName, Public: true, Scopes: demoScopes, TokenTTL: cliTokenTTL,
+		RefreshIdle: hfCLIRefreshIdle, RefreshAbsolute: store.NoRefreshLimit}
 	if err := spec.Validate(); err != nil {
 		return false, err
 	}

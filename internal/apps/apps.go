@@ -30,6 +30,13 @@ type Spec struct {
 	IDTokenAlg   string // "" = RS256
 	// RefreshTokens: the code flow also issues refresh tokens.
 	RefreshTokens bool
+	// RefreshIdle is how long an unused refresh token of the app stays
+	// valid; each refresh starts it again (0: the hub's default).
+	RefreshIdle time.Duration
+	// RefreshAbsolute is how long a login's refresh family lives at most
+	// (0: the hub's default; store.NoRefreshLimit: no limit, so a client
+	// that refreshes within RefreshIdle stays signed in).
+	RefreshAbsolute time.Duration
 	// PostLogoutRedirectURIs are where RP-initiated logout may return to.
 	PostLogoutRedirectURIs []string
 }
@@ -65,6 +72,12 @@ func (s Spec) Validate() error {
 	}
 	if err := ValidateTTL(s.TokenTTL); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if s.RefreshIdle < 0 || (s.RefreshIdle > 0 && s.RefreshIdle < time.Hour) {
+		problems = append(problems, fmt.Sprintf("refresh idle window %s is too short; give at least 1h (or 0 for the hub's default)", s.RefreshIdle))
+	}
+	if s.RefreshAbsolute != store.NoRefreshLimit && (s.RefreshAbsolute < 0 || (s.RefreshAbsolute > 0 && s.RefreshAbsolute < time.Hour)) {
+		problems = append(problems, fmt.Sprintf("refresh absolute limit %s is too short; give at least 1h, 0 for the hub's default, or none", s.RefreshAbsolute))
 	}
 	switch s.IDTokenAlg {
 	case "", oidc.AlgRS256, oidc.AlgES256:
@@ -113,6 +126,8 @@ func Build(s Spec, now time.Time) (store.App, string) {
 		TokenTTL:               s.TokenTTL,
 		IDTokenAlg:             s.IDTokenAlg,
 		RefreshTokens:          s.RefreshTokens,
+		RefreshIdle:            s.RefreshIdle,
+		RefreshAbsolute:        s.RefreshAbsolute,
 		PostLogoutRedirectURIs: s.PostLogoutRedirectURIs,
 		CreatedAt:              now,
 		UpdatedAt:              now,
@@ -130,7 +145,6 @@ func Build(s Spec, now time.Time) (store.App, string) {
 	return app, secret
 }
 
-// Create validates s and stores a new app. It returns the app and its
 // Creator stores new apps: the part of store.Store Create uses.
 type Creator interface {
 	CreateApp(ctx context.Context, a store.App) error
@@ -142,6 +156,7 @@ type SecretRotator interface {
 	RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Time) (int64, error)
 }
 
+// Create validates s and stores a new app. It returns the app and its
 // secret, which is shown once and never stored in the clear.
 func Create(ctx context.Context, st Creator, s Spec, now time.Time) (store.App, string, error) {
 	if err := s.Validate(); err != nil {

@@ -28,13 +28,23 @@ type Family struct {
 	Expires  time.Time
 }
 
-// NewFamily starts a family.
+// NewFamily starts a family. A zero expires is a family with no absolute
+// end (an app with store.NoRefreshLimit), written as 0 in the id.
 func NewFamily(authTime, expires time.Time) Family {
 	var b [8]byte
 	rand.Read(b[:])
-	id := fmt.Sprintf("%s.%d.%d", hex.EncodeToString(b[:]), authTime.Unix(), expires.Unix())
-	return Family{ID: id, AuthTime: time.Unix(authTime.Unix(), 0), Expires: time.Unix(expires.Unix(), 0)}
+	f := Family{AuthTime: time.Unix(authTime.Unix(), 0)}
+	end := int64(0)
+	if !expires.IsZero() {
+		end = expires.Unix()
+		f.Expires = time.Unix(end, 0)
+	}
+	f.ID = fmt.Sprintf("%s.%d.%d", hex.EncodeToString(b[:]), authTime.Unix(), end)
+	return f
 }
+
+// Ended reports whether the family's absolute lifetime is over at now.
+func (f Family) Ended(now time.Time) bool { return !f.Expires.IsZero() && !now.Before(f.Expires) }
 
 // ParseFamily reads a family id.
 func ParseFamily(id string) (Family, error) {
@@ -47,7 +57,11 @@ func ParseFamily(id string) (Family, error) {
 	if err1 != nil || err2 != nil {
 		return Family{}, fmt.Errorf("malformed refresh family %q", id)
 	}
-	return Family{ID: id, AuthTime: time.Unix(at, 0), Expires: time.Unix(exp, 0)}, nil
+	f := Family{ID: id, AuthTime: time.Unix(at, 0)}
+	if exp != 0 {
+		f.Expires = time.Unix(exp, 0)
+	}
+	return f, nil
 }
 
 // sealSuccessor encrypts a rotation's response with a key derived from the

@@ -483,3 +483,51 @@ func TestIntrospectOrgs(t *testing.T) {
 		})
 	}
 }
+
+// TestSlidingRefresh: an app with no absolute limit keeps a client that
+// refreshes within its idle window signed in for as long as it does
+// (here, a year of refreshes every 60 days with a 90-day window), and an
+// idle gap longer than the window ends it. An app on the hub's defaults
+// ends at its absolute limit however often it refreshes.
+func TestSlidingRefresh(t *testing.T) {
+	refreshEvery := func(e *tokenEnv, rt string, every time.Duration, n int) (string, int, map[string]any) {
+		t.Helper()
+		var status int
+		var body map[string]any
+		for i := range n {
+			e.clock.Add(every)
+			status, body = e.post("/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, asConf)
+			if status != 200 {
+				return rt, i, body
+			}
+			rt = body["refresh_token"].(string)
+		}
+		return rt, n, body
+	}
+	login := func(e *tokenEnv) string {
+		t.Helper()
+		_, body := e.post("/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {e.code(confID, "")}, "redirect_uri": {redirect}}, asConf)
+		return body["refresh_token"].(string)
+	}
+	t.Run("sliding", func(t *testing.T) {
+		e := newTokenEnv(t)
+		a := e.st.apps[confID]
+		a.RefreshIdle, a.RefreshAbsolute = 90*24*time.Hour, store.NoRefreshLimit
+		e.st.apps[confID] = a
+		rt, done, body := refreshEvery(e, login(e), 60*24*time.Hour, 6)
+		if done != 6 {
+			t.Fatalf("refresh %d of 6 (every 60 days) failed: %v", done+1, body)
+		}
+		_, done, body = refreshEvery(e, rt, 91*24*time.Hour, 1)
+		if done != 0 || body["error"] != "invalid_grant" {
+			t.Errorf("after 91 idle days: %v, want invalid_grant", body)
+		}
+	})
+	t.Run("hub-default-absolute", func(t *testing.T) {
+		e := newTokenEnv(t)
+		_, done, body := refreshEvery(e, login(e), 10*24*time.Hour, 6)
+		if done != 2 || body["error"] != "invalid_grant" {
+			t.Errorf("with the hub's 30-day family, %d refreshes every 10 days passed (%v), want 2", done, body)
+		}
+	})
+}

@@ -82,7 +82,11 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 	if p.Refresh {
 		fam = p.Family
 		if fam.ID == "" {
-			fam = NewFamily(p.AuthTime, now.Add(protocol.RefreshAbsolute(m.lifetimes().Absolute, ttl)))
+			var end time.Time
+			if abs := m.appLifetimes(p.App).Absolute; abs != store.NoRefreshLimit {
+				end = now.Add(protocol.RefreshAbsolute(abs, ttl))
+			}
+			fam = NewFamily(p.AuthTime, end)
 		}
 	}
 	expires := protocol.CapAccessExpiry(now, ttl, fam.Expires)
@@ -124,17 +128,31 @@ func (m *Minter) Mint(ctx context.Context, p MintParams) (*Issued, *oidc.Error) 
 		issued.Rows = append(issued.Rows, store.Token{
 			Hash: rdigest, Kind: store.KindRefresh, UserID: p.User.ID, ClientID: p.App.ClientID,
 			Scopes: scopes, Orgs: p.Orgs, CodeHash: p.CodeHash, FamilyID: fam.ID, CreatedAt: now,
-			ExpiresAt: minTime(now.Add(protocol.RefreshIdle(m.lifetimes().Idle, ttl)), fam.Expires),
+			ExpiresAt: capTime(now.Add(protocol.RefreshIdle(m.appLifetimes(p.App).Idle, ttl)), fam.Expires),
 		})
 	}
 	return issued, nil
 }
 
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
+// capTime returns t, or end when end is set and earlier.
+func capTime(t, end time.Time) time.Time {
+	if !end.IsZero() && end.Before(t) {
+		return end
 	}
-	return a
+	return t
+}
+
+// appLifetimes are the refresh windows for app: the app's own where it
+// sets them (store.App.RefreshIdle, RefreshAbsolute), else the hub's.
+func (m *Minter) appLifetimes(app store.App) RefreshLifetimes {
+	l := m.lifetimes()
+	if app.RefreshIdle > 0 {
+		l.Idle = app.RefreshIdle
+	}
+	if app.RefreshAbsolute != 0 {
+		l.Absolute = app.RefreshAbsolute
+	}
+	return l
 }
 
 // RefreshLifetimes bound refresh-token families. Absolute and Idle are

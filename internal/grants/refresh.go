@@ -58,7 +58,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenRe
 	if ferr != nil {
 		return nil, oidc.ServerError(ferr)
 	}
-	if !now.Before(old.ExpiresAt) || !now.Before(fam.Expires) {
+	if !now.Before(old.ExpiresAt) || fam.Ended(now) {
 		return nil, oidc.InvalidGrant("the refresh token has expired; sign in again")
 	}
 	scopes := old.Scopes

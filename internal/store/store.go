@@ -89,6 +89,14 @@ type App struct {
 	// RefreshTokens: the code flow issues refresh tokens (the device flow
 	// always does). On by default for Space apps.
 	RefreshTokens bool
+	// RefreshIdle and RefreshAbsolute override the hub's refresh-token
+	// windows for this app: how long an unused refresh token stays valid
+	// (each refresh starts it again), and how long a login's refresh family
+	// lives at most. Zero means the hub's default; RefreshAbsolute
+	// NoRefreshLimit means no limit: a client that refreshes within the
+	// idle window stays signed in, as huggingface.co keeps its CLI logins.
+	RefreshIdle     time.Duration
+	RefreshAbsolute time.Duration
 	// PostLogoutRedirectURIs are where RP-initiated logout may send the
 	// browser back to (Space apps: any URL on the Space's hosts as well).
 	PostLogoutRedirectURIs []string
@@ -96,6 +104,10 @@ type App struct {
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 }
+
+// NoRefreshLimit as App.RefreshAbsolute: a refresh family has no absolute
+// end, only the idle window.
+const NoRefreshLimit time.Duration = -1
 
 // Consent records that a user allowed an app a set of scopes, and the orgs
 // those scopes may reach.

@@ -52,6 +52,8 @@ func app(n int) store.App {
 		SpaceHosts:             []string{fmt.Sprintf("alice-space-%d.hf.space", n)},
 		AuthorizedOrgs:         []string{"acme", "zeta"},
 		RefreshTokens:          true,
+		RefreshIdle:            90 * 24 * time.Hour,
+		RefreshAbsolute:        store.NoRefreshLimit,
 		PostLogoutRedirectURIs: []string{"https://app.example/signed-out", "http://localhost:3000/"},
 		CreatedAt:              at(3 * time.Hour),
 		UpdatedAt:              at(4 * time.Hour).In(cet),
