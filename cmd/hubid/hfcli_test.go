@@ -66,19 +66,19 @@ func TestHFCLIApp(t *testing.T) {
 	})
 
 	t.Run("serve", func(t *testing.T) {
-		data := t.TempDir()
+		data, keyFile := t.TempDir(), testKeyFile(t)
 		if code, _, stderr := run(t, data, "", "migrate", "--data", data); code != exitOK {
 			t.Fatal(stderr)
 		}
 		// Without --hf-cli-app the id is unknown.
-		issuer, stop := startLive(t, "serve", "--addr", "127.0.0.1:0", "--issuer", "http://127.0.0.1:1", "--data", data)
+		issuer, stop := startLive(t, "serve", "--addr", "127.0.0.1:0", "--issuer", "http://127.0.0.1:1", "--data", data, "--secret-key-file", keyFile)
 		if code, out := hfDevicePost(t, issuer+"/oauth/device", url.Values{"client_id": {hfCLIClientID}}); code == http.StatusOK {
 			t.Errorf("serve without --hf-cli-app answered the HF CLI id: %v", out)
 		}
 		stop()
 		// With it, twice: the second start finds the app and keeps it.
 		for range 2 {
-			issuer, stop = startLive(t, "serve", "--addr", "127.0.0.1:0", "--issuer", "http://127.0.0.1:1", "--data", data, "--hf-cli-app")
+			issuer, stop = startLive(t, "serve", "--addr", "127.0.0.1:0", "--issuer", "http://127.0.0.1:1", "--data", data, "--secret-key-file", keyFile, "--hf-cli-app")
 			if code, out := hfDevicePost(t, issuer+"/oauth/device", url.Values{"client_id": {hfCLIClientID}}); code != http.StatusOK || out["user_code"] == nil {
 				t.Errorf("serve --hf-cli-app: %d %v", code, out)
 			}

@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
 
@@ -20,42 +19,57 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 }
 
 func keysList(ctx context.Context, e *env, args []string) error {
-	return e.noArgs("keys list", args, func(st store.Store, asJSON bool) error {
-		km, err := openKeys(ctx, st)
-		if err != nil {
-			return err
-		}
-		list, err := km.List(ctx)
-		if err != nil {
-			return err
-		}
-		type kj struct {
-			KID       string `json:"kid"`
-			Alg       string `json:"alg"`
-			State     string `json:"state"`
-			CreatedAt string `json:"created_at"`
-			Since     string `json:"since"`
-		}
-		out := make([]kj, 0, len(list))
-		for _, k := range list {
-			out = append(out, kj{k.ID, k.Alg, k.State, k.CreatedAt.UTC().Format(time.RFC3339), k.RotatedAt.UTC().Format(time.RFC3339)})
-		}
-		if asJSON {
-			return e.printJSON(map[string]any{"keys": out})
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tSINCE")
-		for _, k := range out {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.KID, k.Alg, k.State, k.CreatedAt, k.Since)
-		}
-		return tw.Flush()
-	})
+	fs := e.newFlags("keys list", "keys list [--secret-key-file FILE] [--json]")
+	asJSON := fs.Bool("json", false, "print JSON")
+	keyFile := e.secretKeyFlag(fs)
+	data := e.dataDirFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	key, err := e.secretKey(*keyFile, *data)
+	if err != nil {
+		return err
+	}
+	st, err := openExistingStore(*data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	km, err := openKeys(ctx, st, key)
+	if err != nil {
+		return err
+	}
+	list, err := km.List(ctx)
+	if err != nil {
+		return err
+	}
+	type kj struct {
+		KID       string `json:"kid"`
+		Alg       string `json:"alg"`
+		State     string `json:"state"`
+		CreatedAt string `json:"created_at"`
+		Since     string `json:"since"`
+	}
+	out := make([]kj, 0, len(list))
+	for _, k := range list {
+		out = append(out, kj{k.ID, k.Alg, k.State, k.CreatedAt.UTC().Format(time.RFC3339), k.RotatedAt.UTC().Format(time.RFC3339)})
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"keys": out})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tSTATE\tCREATED\tSINCE")
+	for _, k := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.KID, k.Alg, k.State, k.CreatedAt, k.Since)
+	}
+	return tw.Flush()
 }
 
 func keysRotate(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlags("keys rotate", "keys rotate [--alg RS256|ES256|all] [--json]")
+	fs := e.newFlags("keys rotate", "keys rotate [--alg RS256|ES256|all] [--secret-key-file FILE] [--json]")
 	alg := fs.String("alg", "all", "which algorithm's key to rotate")
 	asJSON := fs.Bool("json", false, "print JSON")
+	keyFile := e.secretKeyFlag(fs)
 	data := e.dataDirFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -68,12 +82,16 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("--alg %q: use RS256, ES256 or all", *alg)
 	}
+	key, err := e.secretKey(*keyFile, *data)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(*data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	km, err := openKeys(ctx, st)
+	km, err := openKeys(ctx, st, key)
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,7 @@ func TestKeysPersistAcrossRestart(t *testing.T) {
 			dir := t.TempDir()
 			args := []string{mode, "--addr", "127.0.0.1:0", "--data", dir}
 			if mode == "serve" {
-				args = append(args, "--issuer", "https://hub.example")
+				args = append(args, "--issuer", "https://hub.example", "--secret-key-file", testKeyFile(t))
 			}
 			base, stop := startLive(t, args...)
 			first := jwksKeys(t, base)

@@ -71,6 +71,7 @@ func commands() []command {
 		{"app", "manage OAuth apps: create, list, show, rotate-secret, delete", runApp},
 		{"token", "manage user access tokens (hf_…): create, list", runToken},
 		{"keys", "manage ID-token signing keys: list, rotate", runKeys},
+		{"secret-key", "the key that seals the database's secrets: generate, rotate", runSecretKey},
 		{"space", "Spaces: sync a README's hf_oauth into an OAuth app, print its env, run it", runSpace},
 		{"login", "log in to a hub with the device flow and keep the token; --status shows who you are", runLogin},
 		{"migrate", "create or upgrade the database and exit", runMigrate},

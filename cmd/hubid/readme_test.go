@@ -68,7 +68,7 @@ func TestReadmeFlagsDocumented(t *testing.T) {
 	for noun, verbs := range map[string][]string{
 		"user": {"add", "list", "passwd", "update", "delete"}, "org": {"add", "list", "member"},
 		"app": {"create", "list", "show", "rotate-secret", "delete"}, "token": {"create", "list"},
-		"keys": {"list", "rotate"}, "space": {"sync", "env", "run", "delete"},
+		"keys": {"list", "rotate"}, "secret-key": {"generate", "rotate"}, "space": {"sync", "env", "run", "delete"},
 	} {
 		for _, v := range verbs {
 			cmds = append(cmds, []string{noun, v})

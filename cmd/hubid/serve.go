@@ -16,6 +16,7 @@ import (
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/provider"
+	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -32,9 +33,13 @@ type serveConfig struct {
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
 	// Limits: the rate limits and trusted proxies (--limit-*,
-	// --trusted-proxies); limitProblems, what was wrong with them.
+	// --trusted-proxies); limitProblems, what was wrong with them (and
+	// with the secret key).
 	Limits        limits.Config
 	limitProblems []string
+	// SecretKey seals the database's secrets: serve's --secret-key-file
+	// (or HUBID_SECRET_KEY), required; dev's key file in its data directory.
+	SecretKey *secretbox.Key
 }
 
 // Validate explains every problem at once.
@@ -71,7 +76,7 @@ func (c serveConfig) Validate() error {
 // parseServe reads the flags serve and dev share; dev differs only in its
 // default address and in needing no issuer.
 func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
-	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", ":8080"
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app] [--secret-key-file FILE] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", ":8080"
 	if dev {
 		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", "127.0.0.1:8080"
 	}
@@ -86,6 +91,10 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	if !dev {
 		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
 	}
+	var keyFile *string
+	if !dev {
+		keyFile = e.secretKeyFlag(fs)
+	}
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
 	limitFlags := e.limitFlags(fs, &cfg)
@@ -99,6 +108,13 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		cfg.Limits.Limits[k] = *l
 	}
 	var err error
+	if !dev {
+		if cfg.SecretKey, err = e.secretKey(*keyFile, ""); err != nil {
+			cfg.limitProblems = append(cfg.limitProblems, err.Error())
+		} else if cfg.SecretKey == nil {
+			cfg.limitProblems = append(cfg.limitProblems, "--secret-key-file (or HUBID_SECRET_KEY) is required: the key that seals the database's secrets, kept apart from the database; make one with 'hubid secret-key generate --out FILE'")
+		}
+	}
 	if cfg.Limits.TrustedProxies, err = limits.ParseProxies(*proxies); err != nil {
 		cfg.limitProblems = append(cfg.limitProblems, "--trusted-proxies: "+err.Error())
 	}
@@ -159,6 +175,9 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if cfg.SecretKey, err = devSecretKey(cfg.DataDir); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("%w (is another hubid running? pick another port with --addr)", err)
@@ -197,7 +216,7 @@ const defaultGCInterval = 10 * time.Minute
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
-		Passwords: commandHasher(), Limits: &cfg.Limits,
+		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey,
 	})
 	if err != nil {
 		ln.Close()

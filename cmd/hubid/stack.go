@@ -12,6 +12,7 @@ import (
 	"github.com/hubid/hubid/internal/accounts"
 
 	"github.com/hubid/hubid/internal/keys"
+	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/internal/store/sqlite"
 )
@@ -84,9 +85,15 @@ func readDevIssuer(dir string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// openKeys returns the key manager with keys ensured.
-func openKeys(ctx context.Context, st store.Store, opts ...keys.Option) (*keys.Manager, error) {
-	m := keys.New(st, nil, opts...)
+// openKeys returns the key manager with keys ensured, over st sealed with
+// key (see secretbox.Open: the database's keys must be sealed with key, or
+// with none when key is nil).
+func openKeys(ctx context.Context, st store.Store, key *secretbox.Key, opts ...keys.Option) (*keys.Manager, error) {
+	sealed, err := secretbox.Open(ctx, st, key)
+	if err != nil {
+		return nil, err
+	}
+	m := keys.New(sealed, nil, opts...)
 	if err := m.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
 )
@@ -50,6 +51,13 @@ type Config struct {
 	// `hubid serve` and `hubid dev` always pass them (limits.Default()
 	// unless flags change it).
 	Limits *limits.Config
+	// SecretKey seals the store's secrets (the CSRF/MAC key, the
+	// authorization-code key, the signing keys' private keys) so that a
+	// copy of the database alone opens none of them. nil: they are stored
+	// as they are, for in-process tests and signintest; `hubid serve` and
+	// `hubid dev` always pass one. A database sealed with another key, or
+	// sealed when this is nil, is refused.
+	SecretKey *secretbox.Key
 }
 
 // Provider is a built provider stack.
@@ -66,7 +74,8 @@ type Provider struct {
 }
 
 // New builds the provider: it loads (or creates) the store's secrets and
-// signing keys, then the token endpoint and the HTTP server.
+// signing keys, sealed with cfg.SecretKey (sealing plaintext ones of an
+// older database first), then the token endpoint and the HTTP server.
 func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("provider: no store")
@@ -80,15 +89,19 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.Passwords == nil {
 		cfg.Passwords = accounts.NewHasher(0)
 	}
-	km := keys.New(cfg.Store, cfg.Now, keys.WithCacheTTL(cfg.KeyCacheTTL), keys.WithLogger(cfg.Logger))
+	secrets, err := secretbox.Open(ctx, cfg.Store, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	km := keys.New(secrets, cfg.Now, keys.WithCacheTTL(cfg.KeyCacheTTL), keys.WithLogger(cfg.Logger))
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
-	macKey, err := cfg.Store.Secret(ctx, "csrf-key", randomKey(32))
+	macKey, err := secrets.Secret(ctx, "csrf-key", randomKey(32))
 	if err != nil {
 		return nil, fmt.Errorf("load the CSRF key: %w", err)
 	}
-	codeKey, err := cfg.Store.Secret(ctx, "code-key", randomKey(grants.CodeKeySize))
+	codeKey, err := secrets.Secret(ctx, "code-key", randomKey(grants.CodeKeySize))
 	if err != nil {
 		return nil, fmt.Errorf("load the authorization-code key: %w", err)
 	}
