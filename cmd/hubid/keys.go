@@ -57,6 +57,7 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 	alg := fs.String("alg", "all", "which algorithm's key to rotate")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("--alg %q: use RS256, ES256 or all", *alg)
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}
