@@ -133,6 +133,7 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	fs.Var(&logoutURIs, "post-logout-redirect-uri", "where RP-initiated logout may send the browser back (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON: client_id, client_secret, redirect_uris, scopes, …")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -149,7 +150,7 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	if err := spec.Validate(); err != nil {
 		return usageError{msg: err.Error()}
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}

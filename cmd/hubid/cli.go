@@ -50,16 +50,17 @@ func (e *env) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-// noArgs runs a command that takes only --json and --data, with the store
+// noArgs runs a command that takes only --json, --data and --database, with the store
 // open; the database must exist (see openExistingStore).
 func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON bool) error) error {
 	fs := e.newFlags(cmd, cmd+" [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -67,12 +68,13 @@ func (e *env) noArgs(cmd string, args []string, run func(st store.Store, asJSON 
 	return run(st, *asJSON)
 }
 
-// oneArg runs a command that takes exactly one ARG (and --json, --data)
+// oneArg runs a command that takes exactly one ARG (and --json, --data, --database)
 // with the store open; the database must exist (see openExistingStore).
 func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, value string, asJSON bool) error) error {
 	fs := e.newFlags(cmd, cmd+" "+arg+" [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -80,7 +82,7 @@ func (e *env) oneArg(cmd, arg string, args []string, run func(st store.Store, va
 	if len(pos) != 1 {
 		return usagef("give exactly one %s", arg)
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}

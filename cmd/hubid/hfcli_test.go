@@ -90,7 +90,7 @@ func TestHFCLIApp(t *testing.T) {
 // TestHFCLIAppSlidingWindow: the Hugging Face CLI app keeps an active login
 // alive: a 90-day idle window and no absolute limit on its refresh family.
 func TestHFCLIAppSlidingWindow(t *testing.T) {
-	st, err := openStore(t.TempDir())
+	st, err := openStore(t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ func keysList(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	keyFile := e.secretKeyFlag(fs)
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func keysList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -71,6 +72,7 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	keyFile := e.secretKeyFlag(fs)
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func keysRotate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}

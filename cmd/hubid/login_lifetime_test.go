@@ -28,7 +28,7 @@ func TestLoginLifetimes(t *testing.T) {
 	const day = 24 * time.Hour
 	ctx := context.Background()
 	data := t.TempDir()
-	st, err := openStore(data)
+	st, err := openStore(data, "")
 	if err != nil {
 		t.Fatal(err)
 	}

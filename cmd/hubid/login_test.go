@@ -527,7 +527,7 @@ func TestWriteTokenFile(t *testing.T) {
 func TestSeedCLIApp(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := openStore(dir)
+	st, err := openStore(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}

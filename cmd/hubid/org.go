@@ -34,6 +34,7 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 	canPay := fs.Bool("can-pay", false, "the org has a payment method (userinfo's canPay for apps granted the org, with read-billing)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -45,7 +46,7 @@ func orgAdd(ctx context.Context, e *env, args []string) error {
 	if err := spec.Validate(); err != nil {
 		return flagError(err, accounts.ErrInvalidPlan)
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -88,6 +89,7 @@ func orgMember(ctx context.Context, e *env, args []string) error {
 	role := fs.String("role", store.RoleRead, "role in the org; none removes the member")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func orgMember(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return flagError(err, accounts.ErrInvalidRole)
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}

@@ -131,6 +131,7 @@ func secretKeyRotate(ctx context.Context, e *env, args []string) error {
 	newFile := fs.String("new-key-file", "", "the key to seal them with from now on")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -147,7 +148,7 @@ func secretKeyRotate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}

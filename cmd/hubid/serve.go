@@ -26,6 +26,7 @@ type serveConfig struct {
 	Addr         string
 	Issuer       string
 	DataDir      string
+	DatabaseURL  string
 	Dev          bool
 	GCInterval   time.Duration
 	// HFCLIApp registers the Hugging Face CLI app (see ensureHFCLIApp).
@@ -88,6 +89,7 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	}
 	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
 	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
+	e.databaseVar(fs, &cfg.DatabaseURL)
 	if !dev {
 		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
 	}
@@ -145,7 +147,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg.DataDir)
+	st, err := openStore(cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ func runDev(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cfg.DataDir)
+	st, err := openStore(cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}

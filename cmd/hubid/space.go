@@ -41,6 +41,7 @@ type spaceTarget struct {
 	token        string
 	tokenStdin   bool
 	data         string
+	database     string
 	issuer       string
 	spacesDomain string
 	rotate       bool
@@ -55,6 +56,7 @@ func (e *env) spaceFlags(fs *flag.FlagSet) *spaceTarget {
 	fs.StringVar(&t.token, "token", "", "with --hub: a write user access token (hf_…) of the owner or an org admin (or env HF_TOKEN, or --token-stdin)")
 	fs.BoolVar(&t.tokenStdin, "token-stdin", false, "with --hub: read the token from stdin")
 	fs.StringVar(&t.data, "data", e.defaultDataDir(), "data directory of the local database, the Space CA and cached Space secrets (env HUBID_DATA)")
+	e.databaseVar(fs, &t.database)
 	fs.StringVar(&t.issuer, "issuer", e.getenv("HUBID_ISSUER"), "without --hub: the issuer URL of the hub serving the local database (env HUBID_ISSUER; default: the one hubid dev recorded in the data directory, else "+defaultIssuer+")")
 	fs.StringVar(&t.spacesDomain, "spaces-domain", "localhost", "domain of Space hosts: {owner}-{name}.DOMAIN")
 	fs.StringVar(&t.hfEndpoint, "hf-endpoint", "", "the Space's HF_ENDPOINT, the hub URL huggingface_hub and gradio call: a URL, or off to leave it out (default: the hub's issuer)")
@@ -194,7 +196,7 @@ func (e *env) syncSpace(ctx context.Context, t *spaceTarget, dir string, devHost
 }
 
 func localSync(ctx context.Context, t *spaceTarget, owner, name string, md spaces.Metadata, devHosts []string) (syncOutcome, error) {
-	st, err := openExistingStore(t.data)
+	st, err := openExistingStore(t.data, t.database)
 	if err != nil {
 		return syncOutcome{}, err
 	}
@@ -379,7 +381,7 @@ func spaceDelete(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("the hub answered %s", resp.Status)
 		}
 	} else {
-		st, err := openExistingStore(t.data)
+		st, err := openExistingStore(t.data, t.database)
 		if err != nil {
 			return err
 		}

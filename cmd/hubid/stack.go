@@ -3,27 +3,58 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/hubid/hubid/internal/accounts"
 
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/internal/store/postgres"
 	"github.com/hubid/hubid/internal/store/sqlite"
 )
 
 // dbFile is the database's name inside the data directory.
 const dbFile = "hubid.db"
 
-// openStore creates the data directory if needed and opens (and migrates)
-// the database in it. Every command that touches the database goes through
-// here, so they all agree on where it is.
-func openStore(dir string) (store.Store, error) {
+// databaseFlag adds --database, the PostgreSQL database to keep the hub
+// in (env HUBID_DATABASE_URL); every command that opens the store has it.
+func (e *env) databaseFlag(fs *flag.FlagSet) *string {
+	p := new(string)
+	e.databaseVar(fs, p)
+	return p
+}
+
+// databaseVar is databaseFlag storing into p.
+func (e *env) databaseVar(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "database", e.getenv("HUBID_DATABASE_URL"),
+		"PostgreSQL database URL, postgres://user:password@host:port/dbname?sslmode=… (env HUBID_DATABASE_URL); default: SQLite under --data")
+}
+
+// openStore opens (and migrates) the database: PostgreSQL when database is
+// a postgres:// URL, otherwise SQLite in dir, which it creates if needed.
+// Every command that touches the database goes through here, so they all
+// agree on where it is.
+func openStore(dir, database string) (store.Store, error) {
+	if database != "" {
+		if !postgres.IsURL(database) {
+			return nil, usagef("--database must be a postgres:// or postgresql:// URL; leave it out to use SQLite under --data")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		db, err := postgres.Open(ctx, database)
+		if err != nil {
+			return nil, fmt.Errorf("--database: %w", err)
+		}
+		return db, nil
+	}
 	if dir == "" {
 		return nil, usagef("--data is empty; give the data directory")
 	}
@@ -43,11 +74,32 @@ func openStore(dir string) (store.Store, error) {
 	return db, nil
 }
 
+// openTimeout bounds connecting to PostgreSQL and migrating it (waiting
+// for another process's migration included).
+const openTimeout = time.Minute
+
+// databaseName is where the database is, for messages: the PostgreSQL URL
+// without its password, or the SQLite file.
+func databaseName(dir, database string) string {
+	if database == "" {
+		return filepath.Join(dir, dbFile)
+	}
+	u, err := url.Parse(database)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return u.Redacted()
+}
+
 // openExistingStore is openStore for commands that only make sense on a
 // hub that exists (listing, showing, syncing a Space into the database a
 // server serves): a directory without a database is refused, naming it,
 // instead of becoming a new, empty hub because of a mistyped --data.
-func openExistingStore(dir string) (store.Store, error) {
+// (A PostgreSQL database is opened as it is.)
+func openExistingStore(dir, database string) (store.Store, error) {
+	if database != "" {
+		return openStore(dir, database)
+	}
 	if dir == "" {
 		return nil, usagef("--data is empty; give the data directory")
 	}
@@ -57,7 +109,7 @@ func openExistingStore(dir string) (store.Store, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	return openStore(dir)
+	return openStore(dir, "")
 }
 
 // devIssuerFile is where hubid dev records its issuer in the data

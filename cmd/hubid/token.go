@@ -27,6 +27,7 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	expires := fs.Duration("expires", 0, "lifetime; 0 = never expires")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -41,7 +42,7 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	if *expires < 0 {
 		return usagef("--expires must not be negative")
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -72,13 +73,14 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 	user := fs.String("user", "", "whose tokens (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *user == "" {
 		return usagef("--user is required")
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	pro := fs.Bool("pro", false, "mark the user as PRO (isPro)")
 	asJSON := fs.Bool("json", false, "print the user as JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -115,6 +116,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	fs.Bool("password-stdin", true, "read the password from stdin (always on)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -131,7 +133,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if err := accounts.CheckPassword(pw); err != nil {
 		return err
 	}
-	st, err := openStore(*data)
+	st, err := openStore(*data, *database)
 	if err != nil {
 		return err
 	}
@@ -157,6 +159,7 @@ func userUpdate(ctx context.Context, e *env, args []string) error {
 	email := fs.String("email", "", "email address (treated as verified; empty removes it)")
 	asJSON := fs.Bool("json", false, "print the user as JSON")
 	data := e.dataDirFlag(fs)
+	database := e.databaseFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -180,7 +183,7 @@ func userUpdate(ctx context.Context, e *env, args []string) error {
 	if up == (accounts.UserUpdate{}) {
 		return usagef("nothing to update: give --can-pay, --is-pro, --full-name or --email")
 	}
-	st, err := openExistingStore(*data)
+	st, err := openExistingStore(*data, *database)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/hubid/hubid/internal/keys/keystest"
 	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
+	"github.com/hubid/hubid/internal/store/postgres"
+	"github.com/hubid/hubid/internal/store/postgres/pgtest"
 	"github.com/hubid/hubid/internal/store/sqlite"
 )
 
@@ -113,5 +115,61 @@ func TestCollectGarbage(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "garbage collected") || !strings.Contains(logs.String(), "sessions=1") {
 		t.Errorf("GC log: %q", logs.String())
+	}
+}
+
+// TestPostgresReplicas: the stack runs on PostgreSQL, and two providers on
+// one database, each with its own connection pool as two replicas have,
+// serve the same discovery document and JWKS and share the code key.
+func TestPostgresReplicas(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	openPG := func() *postgres.DB {
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1, db2 := openPG(), openPG()
+	if err := keystest.Seed(ctx, db1); err != nil {
+		t.Fatal(err)
+	}
+	get := func(p *provider.Provider, path string) string {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		p.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	var ps []*provider.Provider
+	for _, db := range []*postgres.DB{db1, db2} {
+		p, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test", Store: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	disc := get(ps[0], "/.well-known/openid-configuration")
+	if !strings.Contains(disc, `"issuer":"http://hub.test"`) {
+		t.Errorf("discovery: %s", disc)
+	}
+	if d2 := get(ps[1], "/.well-known/openid-configuration"); d2 != disc {
+		t.Errorf("the replicas' discovery documents differ:\n%s\n%s", disc, d2)
+	}
+	jwks := get(ps[0], "/oauth/jwks")
+	if !strings.Contains(jwks, `"RS256"`) || !strings.Contains(jwks, `"ES256"`) {
+		t.Errorf("JWKS: %s", jwks)
+	}
+	if j2 := get(ps[1], "/oauth/jwks"); j2 != jwks {
+		t.Errorf("the replicas publish different keys:\n%s\n%s", jwks, j2)
+	}
+	k1, err1 := db1.Secret(ctx, "code-key", nil)
+	k2, err2 := db2.Secret(ctx, "code-key", nil)
+	if err1 != nil || err2 != nil || len(k1) == 0 || !bytes.Equal(k1, k2) {
+		t.Errorf("the replicas' code keys differ (errors %v, %v)", err1, err2)
 	}
 }
