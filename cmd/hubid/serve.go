@@ -29,6 +29,8 @@ type serveConfig struct {
 	GCInterval   time.Duration
 	// HFCLIApp registers the Hugging Face CLI app (see ensureHFCLIApp).
 	HFCLIApp bool
+	// SpaceCustomDomains: see server.Config.SpaceCustomDomains.
+	SpaceCustomDomains bool
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
 	// Limits: the rate limits and trusted proxies (--limit-*,
@@ -82,6 +84,8 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
 	}
 	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
+	fs.BoolVar(&cfg.SpaceCustomDomains, "space-custom-domains", e.getenv("HUBID_SPACE_CUSTOM_DOMAINS") == "true" || e.getenv("HUBID_SPACE_CUSTOM_DOMAINS") == "1",
+		"let Space syncs give a Space hosts outside the spaces domain; they are not verified, so any Space owner can then make the hub redirect to a host they name (env HUBID_SPACE_CUSTOM_DOMAINS=true)")
 	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
 	if !dev {
 		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
@@ -196,7 +200,7 @@ const defaultGCInterval = 10 * time.Minute
 // and every cfg.GCInterval.
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
-		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
+		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
 		Passwords: commandHasher(), Limits: &cfg.Limits,
 	})
 	if err != nil {
