@@ -21,6 +21,7 @@ type fakeStore struct {
 	orgs    map[string]store.Org  // by folded name
 	members map[[2]string]string  // {org id, user id} → role
 	// revoked and signedOut record RevokeTokens and DeleteUserSessions.
+	apps      []store.App
 	revoked   []store.TokenFilter
 	signedOut []string
 	// err, when set, is what every lookup returns (a broken database).
@@ -142,6 +143,18 @@ func (f *fakeStore) SetMember(_ context.Context, orgID, userID, role string) err
 func (f *fakeStore) RevokeTokens(_ context.Context, flt store.TokenFilter, _ time.Time) (int64, error) {
 	f.revoked = append(f.revoked, flt)
 	return 1, nil
+}
+
+func (f *fakeStore) ListApps(context.Context) ([]store.App, error) { return f.apps, nil }
+
+func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
+	var ms []store.Membership
+	for _, o := range f.orgs {
+		if r, ok := f.members[[2]string{o.ID, userID}]; ok {
+			ms = append(ms, store.Membership{Org: o, Role: r})
+		}
+	}
+	return ms, nil
 }
 
 func (f *fakeStore) DeleteUserSessions(_ context.Context, userID string) (int64, error) {

@@ -21,6 +21,7 @@ type fakeStore struct {
 	tokens  map[store.Digest]store.Token
 	codes   map[store.Digest]store.AuthCode // redeemed
 	devices map[store.Digest]store.DeviceCode
+	members map[string][]store.Membership // by user id
 }
 
 var _ interface {
@@ -33,7 +34,7 @@ var _ interface {
 func newFakeStore() *fakeStore {
 	return &fakeStore{
 		apps: map[string]store.App{}, users: map[string]store.User{}, tokens: map[store.Digest]store.Token{},
-		codes: map[store.Digest]store.AuthCode{}, devices: map[store.Digest]store.DeviceCode{},
+		codes: map[store.Digest]store.AuthCode{}, devices: map[store.Digest]store.DeviceCode{}, members: map[string][]store.Membership{},
 	}
 }
 
@@ -45,6 +46,12 @@ func (f *fakeStore) App(_ context.Context, id string) (store.App, error) {
 		return a, store.ErrNotFound
 	}
 	return a, nil
+}
+
+func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.members[userID]), nil
 }
 
 func (f *fakeStore) User(_ context.Context, id string) (store.User, error) {

@@ -355,6 +355,24 @@ func TestRefreshToken(t *testing.T) {
 		status, body := refresh(e, rt)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
 	})
+	t.Run("left-the-authorized-org", func(t *testing.T) {
+		e := newTokenEnv(t)
+		a := e.st.apps[confID]
+		a.AuthorizedOrgs = []string{"Acme"}
+		e.st.apps[confID] = a
+		e.st.members[aliceID] = []store.Membership{{Org: store.Org{ID: "o-acme", Name: "acme"}, Role: store.RoleRead}}
+		rt := login(e)
+		status, body := refresh(e, rt)
+		if status != 200 {
+			t.Fatalf("a member refreshes: %d %v", status, body)
+		}
+		e.st.members[aliceID] = nil
+		status, body = refresh(e, body["refresh_token"].(string))
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "no longer")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d live tokens after a refresh by a former member, want the family revoked", n)
+		}
+	})
 }
 
 func TestDeviceCode(t *testing.T) {
@@ -396,6 +414,19 @@ func TestDeviceCode(t *testing.T) {
 		}
 		status, body = poll(e, dc)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "already used")
+	})
+	t.Run("left-the-authorized-org", func(t *testing.T) {
+		e := newTokenEnv(t)
+		a := e.st.apps[pubID]
+		a.AuthorizedOrgs = []string{"acme"}
+		e.st.apps[pubID] = a
+		dc := start(e)
+		decide(e, dc, store.DeviceApproved) // alice is a member of no org
+		status, body := poll(e, dc)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "no longer")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d tokens issued to a non-member", n)
+		}
 	})
 	t.Run("denied", func(t *testing.T) {
 		e := newTokenEnv(t)
