@@ -268,10 +268,37 @@ func TestAuthorizationCode(t *testing.T) {
 		code := e.code(confID, "")
 		e.post("/oauth/token", form(code), asConf)
 		e.clock.Add(time.Hour)
-		status, body := e.post("/oauth/token", form(code), asConf)
+		// Whoever holds the code without the client's secret revokes
+		// nothing.
+		status, body := e.post("/oauth/token", form(code), noAuth)
+		wantError(t, status, body, 401, oidc.CodeInvalidClient, "client authentication is required")
+		status, body = e.post("/oauth/token", form(code, "client_id", confID, "code_verifier", verifier), noAuth)
+		if status == 200 || e.st.live() != 2 {
+			t.Fatalf("a late replay without the client's secret: %d %v, %d live tokens, want 2", status, body, e.st.live())
+		}
+		status, body = e.post("/oauth/token", form(code), asConf)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
 		if n := e.st.live(); n != 0 {
 			t.Errorf("%d live tokens after a late replay, want them revoked", n)
+		}
+	})
+	t.Run("late-replay-pkce", func(t *testing.T) {
+		e := newTokenEnv(t)
+		code := e.code(pubID, challenge)
+		if status, body := e.post("/oauth/token", form(code, "code_verifier", verifier), noAuth); status != 200 {
+			t.Fatalf("%d %v", status, body)
+		}
+		e.clock.Add(time.Hour)
+		// The public client's id is no proof: its PKCE verifier is.
+		status, body := e.post("/oauth/token", form(code, "client_id", pubID), noAuth)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "code_verifier is missing")
+		if e.st.live() != 2 {
+			t.Fatalf("a late replay without the verifier left %d live tokens, want 2", e.st.live())
+		}
+		status, body = e.post("/oauth/token", form(code, "code_verifier", verifier), noAuth)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d live tokens after a late replay with the verifier, want them revoked", n)
 		}
 	})
 }
