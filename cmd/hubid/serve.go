@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ type serveConfig struct {
 	HFCLIApp bool
 	// SpaceCustomDomains: see server.Config.SpaceCustomDomains.
 	SpaceCustomDomains bool
+	// MaxConnections caps the open connections (--max-connections).
+	MaxConnections int
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
 	// Limits: the rate limits and trusted proxies (--limit-*,
@@ -49,6 +52,9 @@ func (c serveConfig) Validate() error {
 	}
 	if c.DataDir == "" {
 		problems = append(problems, "--data is empty; give the data directory")
+	}
+	if c.MaxConnections < 1 {
+		problems = append(problems, fmt.Sprintf("--max-connections %d: give at least 1 (the default is %d)", c.MaxConnections, defaultMaxConnections))
 	}
 	if c.GCInterval < time.Second {
 		problems = append(problems, fmt.Sprintf("--gc-interval %v is too short; give at least 1s (the default is %v)", c.GCInterval, defaultGCInterval))
@@ -90,6 +96,15 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	if !dev {
 		fs.BoolVar(&cfg.HFCLIApp, "hf-cli-app", e.getenv("HUBID_HF_CLI_APP") == "true" || e.getenv("HUBID_HF_CLI_APP") == "1", "register a public device-flow app under huggingface_hub's CLI client id, so HF_ENDPOINT=URL hf auth login works (env HUBID_HF_CLI_APP=true; dev always does)")
 	}
+	maxConns := defaultMaxConnections
+	if v := e.getenv("HUBID_MAX_CONNECTIONS"); v != "" {
+		var err error
+		if maxConns, err = strconv.Atoi(v); err != nil {
+			cfg.limitProblems = append(cfg.limitProblems, fmt.Sprintf("HUBID_MAX_CONNECTIONS %q is not a number", v))
+		}
+	}
+	fs.IntVar(&cfg.MaxConnections, "max-connections", maxConns,
+		"most connections open at once; more wait in the kernel's backlog. Keep it well under the open-file limit (ulimit -n) (env HUBID_MAX_CONNECTIONS)")
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
 	limitFlags := e.limitFlags(fs, &cfg)
@@ -214,7 +229,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       30 * time.Second, // an idle keep-alive holds a descriptor
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -224,7 +239,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		p.RunGC(ctx, cfg.GCInterval)
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(limitListen(ln, cfg.MaxConnections)) }()
 	select {
 	case err := <-errc:
 		return err
