@@ -329,8 +329,11 @@ func create(ctx context.Context, st Store, sp Space, md Metadata, ownerID string
 
 // wantedApp is the app the metadata asks for (without id and secret).
 func wantedApp(sp Space, md Metadata, ownerID string) store.App {
-	name := md.Title
-	if name == "" {
+	// The title is the app's name on the consent page: without control
+	// and direction-changing characters, and never the hub's own name or
+	// Hugging Face's (the Space id instead).
+	name := protocol.CleanDisplayName(md.Title)
+	if name == "" || protocol.ImpersonatesHub(name) {
 		name = sp.ID()
 	}
 	orgs := slices.Clone(md.HFOAuthAuthorizedOrgs)
