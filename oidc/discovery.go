@@ -37,4 +37,9 @@ type Discovery struct {
 	ClaimsSupported                   []string `json:"claims_supported"`
 	PromptValuesSupported             []string `json:"prompt_values_supported,omitempty"`
 	UILocalesSupported                []string `json:"ui_locales_supported,omitempty"`
+
+	// AuthorizationResponseIssParameterSupported: authorization responses
+	// carry iss, the issuer (RFC 9207), so that a client of several
+	// providers can tell which one answered.
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }

@@ -106,15 +106,15 @@ func orgMember(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	o, u, err := accounts.SetMember(ctx, st, pos[0], pos[1], *role)
+	o, u, revoked, err := accounts.SetMember(ctx, st, pos[0], pos[1], *role, time.Now())
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return e.printJSON(map[string]string{"org": o.Name, "username": u.Username, "role": *role})
+		return e.printJSON(map[string]any{"org": o.Name, "username": u.Username, "role": *role, "tokens_revoked": revoked})
 	}
 	if r == "" {
-		fmt.Fprintf(e.stdout, "%s is no longer a member of %s\n", u.Username, o.Name)
+		fmt.Fprintf(e.stdout, "%s is no longer a member of %s; %d tokens of apps restricted to it revoked\n", u.Username, o.Name, revoked)
 	} else {
 		fmt.Fprintf(e.stdout, "%s is now %s of %s\n", u.Username, r, o.Name)
 	}

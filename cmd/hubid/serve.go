@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,10 @@ type serveConfig struct {
 	GCInterval   time.Duration
 	// HFCLIApp registers the Hugging Face CLI app (see ensureHFCLIApp).
 	HFCLIApp bool
+	// SpaceCustomDomains: see server.Config.SpaceCustomDomains.
+	SpaceCustomDomains bool
+	// MaxConnections caps the open connections (--max-connections).
+	MaxConnections int
 	// KeyCacheTTL: see env.keyCacheTTL (no flag).
 	KeyCacheTTL time.Duration
 	// Limits: the rate limits and trusted proxies (--limit-*,
@@ -53,6 +58,9 @@ func (c serveConfig) Validate() error {
 	}
 	if c.DataDir == "" {
 		problems = append(problems, "--data is empty; give the data directory")
+	}
+	if c.MaxConnections < 1 {
+		problems = append(problems, fmt.Sprintf("--max-connections %d: give at least 1 (the default is %d)", c.MaxConnections, defaultMaxConnections))
 	}
 	if c.GCInterval < time.Second {
 		problems = append(problems, fmt.Sprintf("--gc-interval %v is too short; give at least 1s (the default is %v)", c.GCInterval, defaultGCInterval))
@@ -88,6 +96,8 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		fs.StringVar(&cfg.Issuer, "issuer", e.getenv("HUBID_ISSUER"), "public URL of this provider, an origin without path (env HUBID_ISSUER); required")
 	}
 	fs.StringVar(&cfg.SpacesDomain, "spaces-domain", e.envOr("HUBID_SPACES_DOMAIN", "localhost"), "Spaces are served at {owner}-{name}.DOMAIN (env HUBID_SPACES_DOMAIN)")
+	fs.BoolVar(&cfg.SpaceCustomDomains, "space-custom-domains", e.getenv("HUBID_SPACE_CUSTOM_DOMAINS") == "true" || e.getenv("HUBID_SPACE_CUSTOM_DOMAINS") == "1",
+		"let Space syncs give a Space hosts outside the spaces domain; they are not verified, so any Space owner can then make the hub redirect to a host they name (env HUBID_SPACE_CUSTOM_DOMAINS=true)")
 	fs.StringVar(&cfg.DataDir, "data", e.defaultDataDir(), "data directory holding the database (env HUBID_DATA)")
 	e.databaseVar(fs, &cfg.DatabaseURL)
 	if !dev {
@@ -97,6 +107,15 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	if !dev {
 		keyFile = e.secretKeyFlag(fs)
 	}
+	maxConns := defaultMaxConnections
+	if v := e.getenv("HUBID_MAX_CONNECTIONS"); v != "" {
+		var err error
+		if maxConns, err = strconv.Atoi(v); err != nil {
+			cfg.limitProblems = append(cfg.limitProblems, fmt.Sprintf("HUBID_MAX_CONNECTIONS %q is not a number", v))
+		}
+	}
+	fs.IntVar(&cfg.MaxConnections, "max-connections", maxConns,
+		"most connections open at once; more wait in the kernel's backlog. Keep it well under the open-file limit (ulimit -n) (env HUBID_MAX_CONNECTIONS)")
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
 	limitFlags := e.limitFlags(fs, &cfg)
@@ -217,7 +236,7 @@ const defaultGCInterval = 10 * time.Minute
 // and every cfg.GCInterval.
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
-		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
+		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
 		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey,
 	})
 	if err != nil {
@@ -231,7 +250,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       30 * time.Second, // an idle keep-alive holds a descriptor
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -241,7 +260,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 		p.RunGC(ctx, cfg.GCInterval)
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(limitListen(ln, cfg.MaxConnections)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -264,7 +264,7 @@ func writeToken(t *testing.T, data, user string) string {
 // working as redirect URIs.
 func TestSpaceRunKeepsHubHosts(t *testing.T) {
 	data := t.TempDir()
-	issuer := startDev(t, data)
+	issuer := startDev(t, data, "--space-custom-domains")
 	tok := writeToken(t, data, "demo")
 	deployed := []string{"app.example.com", "demo-devrun.localhost"}
 	code, body := apiSync(t, issuer, "demo/devrun", tok, map[string]any{"readme": oauthReadme, "hosts": deployed})

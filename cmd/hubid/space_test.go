@@ -80,13 +80,15 @@ func spaceApp() int {
 }
 
 // startDev runs "hubid dev" on a free port and returns its issuer.
-func startDev(t *testing.T, data string) string {
+func startDev(t *testing.T, data string, flags ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 	done := make(chan int)
-	go func() { done <- e.main(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--data", data}) }()
+	go func() {
+		done <- e.main(ctx, append([]string{"dev", "--addr", "127.0.0.1:0", "--data", data}, flags...))
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	re := regexp.MustCompile(`Issuer\s+(http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

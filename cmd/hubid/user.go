@@ -138,14 +138,14 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := accounts.SetPassword(ctx, st, accounts.NewHasher(0), pos[0], pw)
+	u, ended, err := accounts.SetPassword(ctx, st, accounts.NewHasher(0), pos[0], pw, time.Now())
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return e.printJSON(map[string]any{"username": u.Username, "password_changed": true})
+		return e.printJSON(map[string]any{"username": u.Username, "password_changed": true, "sessions_ended": ended.Sessions, "tokens_revoked": ended.Tokens})
 	}
-	fmt.Fprintf(e.stdout, "password of %s changed\n", u.Username)
+	fmt.Fprintf(e.stdout, "password of %s changed; signed out of %d sessions, %d tokens revoked\n", u.Username, ended.Sessions, ended.Tokens)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/store"
@@ -80,8 +82,52 @@ func ParseRole(role string) (string, error) {
 // SetMember gives the user called username the role (see ParseRole; none
 // removes the membership) in the org called orgName, and returns the org
 // and the user. A missing org or user is a *NotFoundError, the org's
-// first.
-func SetMember(ctx context.Context, st Store, orgName, username, role string) (store.Org, store.User, error) {
+// first. Removing a membership revokes the user's tokens of every app
+// restricted to that org (hf_oauth_authorized_org) unless the user is
+// still a member of another org the app admits; the int64 counts them.
+func SetMember(ctx context.Context, st Store, orgName, username, role string, now time.Time) (store.Org, store.User, int64, error) {
+	o, u, err := setMember(ctx, st, orgName, username, role)
+	if err != nil || role != RoleNone {
+		return o, u, 0, err
+	}
+	n, err := revokeRestricted(ctx, st, o, u, now)
+	if err != nil {
+		return o, u, n, fmt.Errorf("%s left %s, but revoking their tokens of the apps restricted to it failed: %w", u.Username, o.Name, err)
+	}
+	return o, u, n, nil
+}
+
+// revokeRestricted revokes u's tokens of the apps restricted to orgs that
+// include o and none of the orgs u is still a member of.
+func revokeRestricted(ctx context.Context, st Store, o store.Org, u store.User, now time.Time) (int64, error) {
+	ms, err := st.Memberships(ctx, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	all, err := st.ListApps(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, a := range all {
+		if !slices.ContainsFunc(a.AuthorizedOrgs, func(name string) bool { return strings.EqualFold(name, o.Name) }) {
+			continue
+		}
+		if slices.ContainsFunc(ms, func(m store.Membership) bool {
+			return slices.ContainsFunc(a.AuthorizedOrgs, func(name string) bool { return strings.EqualFold(name, m.Org.Name) })
+		}) {
+			continue
+		}
+		k, err := st.RevokeTokens(ctx, store.TokenFilter{UserID: u.ID, ClientID: a.ClientID}, now)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+func setMember(ctx context.Context, st Store, orgName, username, role string) (store.Org, store.User, error) {
 	r, err := ParseRole(role)
 	if err != nil {
 		return store.Org{}, store.User{}, err

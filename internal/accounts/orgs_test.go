@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -88,6 +90,39 @@ func TestParseRole(t *testing.T) {
 	checkErr(t, err, ErrInvalidRole, `role "boss": use admin, write, contributor, read, or none to remove`)
 }
 
+// TestSetMemberRevokes: leaving an org revokes the user's tokens of the
+// apps restricted to it, except those that admit another org the user is
+// still a member of; joining or changing a role revokes nothing.
+func TestSetMemberRevokes(t *testing.T) {
+	st := newFakeStore()
+	st.orgs["beta"] = store.Org{ID: "o-beta", Name: "beta"}
+	st.apps = []store.App{
+		{ClientID: "acme-only", AuthorizedOrgs: []string{"ACME"}},
+		{ClientID: "acme-or-beta", AuthorizedOrgs: []string{"acme", "beta"}},
+		{ClientID: "beta-only", AuthorizedOrgs: []string{"beta"}},
+		{ClientID: "open"},
+	}
+	st.members[[2]string{"o-acme", "u-alice"}] = "read"
+	st.members[[2]string{"o-beta", "u-alice"}] = "read"
+	if _, _, n, err := SetMember(ctx, st, "acme", "alice", "write", time.Now()); err != nil || n != 0 || len(st.revoked) != 0 {
+		t.Fatalf("a role change: %d, %v, revoked %v", n, err, st.revoked)
+	}
+	if _, _, n, err := SetMember(ctx, st, "acme", "alice", RoleNone, time.Now()); err != nil || n != 1 {
+		t.Fatalf("leaving acme: %d, %v", n, err)
+	}
+	if want := []store.TokenFilter{{UserID: "u-alice", ClientID: "acme-only"}}; !slices.Equal(st.revoked, want) {
+		t.Errorf("leaving acme (still in beta) revoked %v, want %v", st.revoked, want)
+	}
+	st.revoked = nil
+	if _, _, _, err := SetMember(ctx, st, "beta", "alice", RoleNone, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want := []store.TokenFilter{{UserID: "u-alice", ClientID: "acme-or-beta"}, {UserID: "u-alice", ClientID: "beta-only"}}
+	if !slices.Equal(st.revoked, want) {
+		t.Errorf("leaving beta (in no org now) revoked %v, want %v", st.revoked, want)
+	}
+}
+
 func TestSetMember(t *testing.T) {
 	tests := []struct {
 		name, org, user, role string
@@ -116,7 +151,7 @@ func TestSetMember(t *testing.T) {
 			if tc.before != "" {
 				st.members[key] = tc.before
 			}
-			o, u, err := SetMember(ctx, st, tc.org, tc.user, tc.role)
+			o, u, _, err := SetMember(ctx, st, tc.org, tc.user, tc.role, time.Now())
 			checkErr(t, err, tc.wantErr, tc.msg)
 			if got := st.members[key]; got != tc.after || len(st.members) > 1 {
 				t.Errorf("memberships %v; want alice %q in acme", st.members, tc.after)

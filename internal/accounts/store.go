@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -27,6 +28,11 @@ type Store interface {
 	DeleteUser(ctx context.Context, id string) error
 	CreateOrg(ctx context.Context, o store.Org) error
 	SetMember(ctx context.Context, orgID, userID, role string) error
+	// What ends a user's grants (SetPassword, SetMember).
+	RevokeTokens(ctx context.Context, f store.TokenFilter, now time.Time) (int64, error)
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	ListApps(ctx context.Context) ([]store.App, error)
+	Memberships(ctx context.Context, userID string) ([]store.Membership, error)
 }
 
 // PasswordHasher turns a password into the PHC string stored for it.

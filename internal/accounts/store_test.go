@@ -20,6 +20,10 @@ type fakeStore struct {
 	users   map[string]store.User // by folded username
 	orgs    map[string]store.Org  // by folded name
 	members map[[2]string]string  // {org id, user id} → role
+	// revoked and signedOut record RevokeTokens and DeleteUserSessions.
+	apps      []store.App
+	revoked   []store.TokenFilter
+	signedOut []string
 	// err, when set, is what every lookup returns (a broken database).
 	err error
 	// createErr, when set, is what CreateUser and CreateOrg return (a
@@ -134,6 +138,28 @@ func (f *fakeStore) SetMember(_ context.Context, orgID, userID, role string) err
 	}
 	f.members[[2]string{orgID, userID}] = role
 	return nil
+}
+
+func (f *fakeStore) RevokeTokens(_ context.Context, flt store.TokenFilter, _ time.Time) (int64, error) {
+	f.revoked = append(f.revoked, flt)
+	return 1, nil
+}
+
+func (f *fakeStore) ListApps(context.Context) ([]store.App, error) { return f.apps, nil }
+
+func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
+	var ms []store.Membership
+	for _, o := range f.orgs {
+		if r, ok := f.members[[2]string{o.ID, userID}]; ok {
+			ms = append(ms, store.Membership{Org: o, Role: r})
+		}
+	}
+	return ms, nil
+}
+
+func (f *fakeStore) DeleteUserSessions(_ context.Context, userID string) (int64, error) {
+	f.signedOut = append(f.signedOut, userID)
+	return 1, nil
 }
 
 // fakeHasher "hashes" without argon2's cost.

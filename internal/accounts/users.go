@@ -72,27 +72,44 @@ func CreateUser(ctx context.Context, st Store, h PasswordHasher, s UserSpec, now
 	return u, nil
 }
 
+// Ended counts what a change ended of a user's grants.
+type Ended struct {
+	Sessions int64 // browser sessions deleted (signed out)
+	Tokens   int64 // tokens revoked
+}
+
 // SetPassword checks pw against the policy and makes it the password of
 // the user called username, whom it returns (a *NotFoundError if there is
-// none).
-func SetPassword(ctx context.Context, st Store, h PasswordHasher, username, pw string) (store.User, error) {
+// none). A new password ends what the old one granted: every session of
+// the user (signed out everywhere) and every token (OAuth access and
+// refresh tokens of every app, and the user's access tokens, hf_…),
+// since a reset often follows a stolen password, and whoever stole it may
+// hold any of them.
+func SetPassword(ctx context.Context, st Store, h PasswordHasher, username, pw string, now time.Time) (store.User, Ended, error) {
 	if err := CheckPassword(pw); err != nil {
-		return store.User{}, err
+		return store.User{}, Ended{}, err
 	}
 	u, err := FindUser(ctx, st, username)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, Ended{}, err
 	}
 	hash, err := h.Hash(ctx, pw)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, Ended{}, err
 	}
 	err = st.UpdateUser(ctx, u.ID, func(u *store.User) error { u.PasswordHash = hash; return nil })
 	if err != nil {
-		return store.User{}, notFound(err, "user", username)
+		return store.User{}, Ended{}, notFound(err, "user", username)
 	}
 	u.PasswordHash = hash
-	return u, nil
+	var ended Ended
+	if ended.Sessions, err = st.DeleteUserSessions(ctx, u.ID); err != nil {
+		return u, ended, fmt.Errorf("the password of %s changed, but signing them out failed: %w", u.Username, err)
+	}
+	if ended.Tokens, err = st.RevokeTokens(ctx, store.TokenFilter{UserID: u.ID}, now); err != nil {
+		return u, ended, fmt.Errorf("the password of %s changed, but revoking their tokens failed: %w", u.Username, err)
+	}
+	return u, ended, nil
 }
 
 // UserUpdate is what an admin changes of a user; nil fields stay as they

@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"regexp"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -100,17 +102,21 @@ func TestSetPassword(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			st, h := newFakeStore(), &fakeHasher{}
-			u, err := SetPassword(ctx, st, h, tc.username, tc.pw)
+			u, ended, err := SetPassword(ctx, st, h, tc.username, tc.pw, time.Now())
 			checkErr(t, err, tc.wantErr, tc.msg)
 			stored := st.users["alice"]
 			if tc.wantErr != nil {
-				if stored.PasswordHash != "" || h.calls != 0 {
-					t.Errorf("a refused change stored %q after %d hashes", stored.PasswordHash, h.calls)
+				if stored.PasswordHash != "" || h.calls != 0 || len(st.revoked)+len(st.signedOut) != 0 {
+					t.Errorf("a refused change stored %q after %d hashes, revoked %v, signed out %v", stored.PasswordHash, h.calls, st.revoked, st.signedOut)
 				}
 				return
 			}
 			if stored.PasswordHash != "hashed:"+tc.pw || u != stored {
 				t.Errorf("returned %+v, stored %+v", u, stored)
+			}
+			// The new password ends the old one's sessions and tokens.
+			if !slices.Equal(st.signedOut, []string{"u-alice"}) || !slices.Equal(st.revoked, []store.TokenFilter{{UserID: "u-alice"}}) || ended != (Ended{1, 1}) {
+				t.Errorf("signed out %v, revoked %v, ended %+v; want alice's sessions and tokens", st.signedOut, st.revoked, ended)
 			}
 		})
 	}

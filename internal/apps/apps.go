@@ -48,6 +48,10 @@ func (s Spec) Validate() error {
 		problems = append(problems, "the app needs a name (--name)")
 	} else if len(s.Name) > 100 {
 		problems = append(problems, "the name is longer than 100 characters")
+	} else if protocol.CleanDisplayName(s.Name) != strings.Join(strings.Fields(s.Name), " ") {
+		problems = append(problems, fmt.Sprintf("the name %q holds control or invisible characters (such as right-to-left overrides); use plain text", s.Name))
+	} else if protocol.ImpersonatesHub(s.Name) {
+		problems = append(problems, fmt.Sprintf("the name %q is the hub's or Hugging Face's own; the consent page would read as if they asked: pick the app's own name", s.Name))
 	}
 	// A public app without redirect URIs is a device-flow app (a CLI, a
 	// notebook): it has nowhere to send a browser back to and needs

@@ -47,15 +47,6 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 	if err != nil {
 		return nil, oidc.InvalidGrant("the code is invalid or has expired; start the login again")
 	}
-	now := g.Minter.Now()
-	if !now.Before(ac.ExpiresAt) {
-		// A code presented after its expiry may be a late replay of one
-		// that was redeemed: what it issued is revoked (RFC 6749 §4.1.2).
-		if oerr := g.revokeIssued(ctx, ac); oerr != nil {
-			return nil, oerr
-		}
-		return nil, oidc.InvalidGrant("the code has expired (codes live 60 seconds); start the login again")
-	}
 	if req.ClientID != "" && req.ClientID != ac.ClientID {
 		return nil, oidc.InvalidGrant("the code was issued to another client")
 	}
@@ -86,6 +77,18 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*oidc.To
 	}
 	if redirectURI != ac.RedirectURI {
 		return nil, oidc.InvalidGrant("redirect_uri does not match the one in the authorization request")
+	}
+	// Only now, with the client's authentication or PKCE proof checked:
+	// whoever merely holds a used code (from a log, a Referer, a browser
+	// history) must not be able to revoke what it issued.
+	now := g.Minter.Now()
+	if !now.Before(ac.ExpiresAt) {
+		// A code presented after its expiry may be a late replay of one
+		// that was redeemed: what it issued is revoked (RFC 6749 §4.1.2).
+		if oerr := g.revokeIssued(ctx, ac); oerr != nil {
+			return nil, oerr
+		}
+		return nil, oidc.InvalidGrant("the code has expired (codes live 60 seconds); start the login again")
 	}
 	user, err := g.Store.User(ctx, ac.UserID)
 	if errors.Is(err, store.ErrNotFound) {

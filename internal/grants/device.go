@@ -210,6 +210,10 @@ func (g DeviceCode) redeem(ctx context.Context, req *Request, d store.DeviceCode
 	if err != nil {
 		return nil, oidc.ServerError(err)
 	}
+	if e := checkAuthorizedOrgs(ctx, g.Store, *req.Client, user); e != nil {
+		// The user left the app's orgs after approving.
+		return nil, e
+	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
 		App: *req.Client, User: user, Scopes: d.Scopes, AuthTime: d.AuthTime, CodeHash: d.Hash, Refresh: true,
 	})

@@ -34,8 +34,7 @@ var _ interface {
 func newFakeStore() *fakeStore {
 	return &fakeStore{
 		apps: map[string]store.App{}, users: map[string]store.User{}, tokens: map[store.Digest]store.Token{},
-		codes: map[store.Digest]store.AuthCode{}, devices: map[store.Digest]store.DeviceCode{},
-		members: map[string][]store.Membership{},
+		codes: map[store.Digest]store.AuthCode{}, devices: map[store.Digest]store.DeviceCode{}, members: map[string][]store.Membership{},
 	}
 }
 
@@ -47,6 +46,12 @@ func (f *fakeStore) App(_ context.Context, id string) (store.App, error) {
 		return a, store.ErrNotFound
 	}
 	return a, nil
+}
+
+func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.members[userID]), nil
 }
 
 func (f *fakeStore) User(_ context.Context, id string) (store.User, error) {
@@ -193,12 +198,6 @@ func (f *fakeStore) RedeemDeviceCode(_ context.Context, h store.Digest, now time
 	d.UsedAt = now
 	f.devices[h] = d
 	return nil
-}
-
-func (f *fakeStore) Memberships(_ context.Context, userID string) ([]store.Membership, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.members[userID]), nil
 }
 
 // live counts the tokens that are neither revoked nor rotated.

@@ -269,10 +269,37 @@ func TestAuthorizationCode(t *testing.T) {
 		code := e.code(confID, "")
 		e.post("/oauth/token", form(code), asConf)
 		e.clock.Add(time.Hour)
-		status, body := e.post("/oauth/token", form(code), asConf)
+		// Whoever holds the code without the client's secret revokes
+		// nothing.
+		status, body := e.post("/oauth/token", form(code), noAuth)
+		wantError(t, status, body, 401, oidc.CodeInvalidClient, "client authentication is required")
+		status, body = e.post("/oauth/token", form(code, "client_id", confID, "code_verifier", verifier), noAuth)
+		if status == 200 || e.st.live() != 2 {
+			t.Fatalf("a late replay without the client's secret: %d %v, %d live tokens, want 2", status, body, e.st.live())
+		}
+		status, body = e.post("/oauth/token", form(code), asConf)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
 		if n := e.st.live(); n != 0 {
 			t.Errorf("%d live tokens after a late replay, want them revoked", n)
+		}
+	})
+	t.Run("late-replay-pkce", func(t *testing.T) {
+		e := newTokenEnv(t)
+		code := e.code(pubID, challenge)
+		if status, body := e.post("/oauth/token", form(code, "code_verifier", verifier), noAuth); status != 200 {
+			t.Fatalf("%d %v", status, body)
+		}
+		e.clock.Add(time.Hour)
+		// The public client's id is no proof: its PKCE verifier is.
+		status, body := e.post("/oauth/token", form(code, "client_id", pubID), noAuth)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "code_verifier is missing")
+		if e.st.live() != 2 {
+			t.Fatalf("a late replay without the verifier left %d live tokens, want 2", e.st.live())
+		}
+		status, body = e.post("/oauth/token", form(code, "code_verifier", verifier), noAuth)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d live tokens after a late replay with the verifier, want them revoked", n)
 		}
 	})
 }
@@ -356,6 +383,24 @@ func TestRefreshToken(t *testing.T) {
 		status, body := refresh(e, rt)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "expired")
 	})
+	t.Run("left-the-authorized-org", func(t *testing.T) {
+		e := newTokenEnv(t)
+		a := e.st.apps[confID]
+		a.AuthorizedOrgs = []string{"Acme"}
+		e.st.apps[confID] = a
+		e.st.members[aliceID] = []store.Membership{{Org: store.Org{ID: "o-acme", Name: "acme"}, Role: store.RoleRead}}
+		rt := login(e)
+		status, body := refresh(e, rt)
+		if status != 200 {
+			t.Fatalf("a member refreshes: %d %v", status, body)
+		}
+		e.st.members[aliceID] = nil
+		status, body = refresh(e, body["refresh_token"].(string))
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "no longer")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d live tokens after a refresh by a former member, want the family revoked", n)
+		}
+	})
 }
 
 func TestDeviceCode(t *testing.T) {
@@ -397,6 +442,19 @@ func TestDeviceCode(t *testing.T) {
 		}
 		status, body = poll(e, dc)
 		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "already used")
+	})
+	t.Run("left-the-authorized-org", func(t *testing.T) {
+		e := newTokenEnv(t)
+		a := e.st.apps[pubID]
+		a.AuthorizedOrgs = []string{"acme"}
+		e.st.apps[pubID] = a
+		dc := start(e)
+		decide(e, dc, store.DeviceApproved) // alice is a member of no org
+		status, body := poll(e, dc)
+		wantError(t, status, body, 400, oidc.CodeInvalidGrant, "no longer")
+		if n := e.st.live(); n != 0 {
+			t.Errorf("%d tokens issued to a non-member", n)
+		}
 	})
 	t.Run("denied", func(t *testing.T) {
 		e := newTokenEnv(t)

@@ -3,6 +3,7 @@ package grants
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hubid/hubid/internal/protocol"
@@ -75,6 +76,15 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenRe
 	if err != nil {
 		return nil, oidc.ServerError(err)
 	}
+	if e := checkAuthorizedOrgs(ctx, g.Store, *req.Client, user); e != nil {
+		// The user left the orgs the app admits: the sign-in is over.
+		n, err := g.Store.RevokeTokens(ctx, store.TokenFilter{FamilyID: old.FamilyID}, now)
+		if err != nil {
+			return nil, oidc.ServerError(err)
+		}
+		g.Minter.log().InfoContext(ctx, "refresh refused: the user is no longer a member of an org the app admits; revoked the family", "client_id", old.ClientID, "user_id", old.UserID, "revoked", n)
+		return nil, e
+	}
 	issued, oerr := g.Minter.Mint(ctx, MintParams{
 		App: *req.Client, User: user, Scopes: scopes, Orgs: old.Orgs, AuthTime: fam.AuthTime,
 		Refresh: true, Family: fam, RefreshScopes: old.Scopes, CodeHash: old.CodeHash,
@@ -97,6 +107,26 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*oidc.TokenRe
 		return nil, oidc.ServerError(err)
 	}
 	return issued.Response, nil
+}
+
+// checkAuthorizedOrgs answers invalid_grant when app is restricted to
+// orgs (hf_oauth_authorized_org) and user is a member of none of them.
+func checkAuthorizedOrgs(ctx context.Context, st memberStore, app store.App, user store.User) *oidc.Error {
+	if len(app.AuthorizedOrgs) == 0 {
+		return nil
+	}
+	ms, err := st.Memberships(ctx, user.ID)
+	if err != nil {
+		return oidc.ServerError(err)
+	}
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.Org.Name
+	}
+	if !protocol.MemberOfAny(names, app.AuthorizedOrgs) {
+		return oidc.InvalidGrant(fmt.Sprintf("only members of %s may use this app, and @%s no longer is one; sign in again", protocol.OrgList(app.AuthorizedOrgs), user.Username))
+	}
+	return nil
 }
 
 // reused answers a rotated refresh token presented again: the same

@@ -22,6 +22,12 @@ type userStore interface {
 	User(ctx context.Context, id string) (store.User, error)
 }
 
+// memberStore lists a user's orgs: a grant for an app restricted to orgs
+// (hf_oauth_authorized_org) checks the user is still a member of one.
+type memberStore interface {
+	Memberships(ctx context.Context, userID string) ([]store.Membership, error)
+}
+
 // tokenStore reads and revokes tokens.
 type tokenStore interface {
 	Token(ctx context.Context, hash store.Digest) (store.Token, error)
@@ -51,6 +57,7 @@ type CodeStore interface {
 // RefreshStore is what the refresh_token grant uses.
 type RefreshStore interface {
 	userStore
+	memberStore
 	tokenStore
 	RotateRefresh(ctx context.Context, hash store.Digest, now time.Time, sealed []byte, issued []store.Token) (store.Token, error)
 }
@@ -58,6 +65,7 @@ type RefreshStore interface {
 // DeviceStore is what the device_code grant uses.
 type DeviceStore interface {
 	userStore
+	memberStore
 	DeviceCode(ctx context.Context, hash store.Digest) (store.DeviceCode, error)
 	UpdateDeviceCode(ctx context.Context, hash store.Digest, update func(*store.DeviceCode) error) error
 	RedeemDeviceCode(ctx context.Context, hash store.Digest, now time.Time, issued []store.Token) error

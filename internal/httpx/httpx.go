@@ -95,7 +95,7 @@ func LogError(r *http.Request, e *oidc.Error) {
 	case e.HTTPStatus() == http.StatusTooManyRequests:
 		level = slog.LevelDebug // a flood must not become a flood of log lines
 	}
-	attrs := []any{"code", e.Code, "description", e.Description}
+	attrs := []any{"code", e.Code, "description", MaskTokens(e.Description)}
 	if r != nil {
 		attrs = append(attrs, "method", r.Method, "path", r.URL.Path)
 	}
@@ -107,6 +107,43 @@ func LogError(r *http.Request, e *oidc.Error) {
 		ctx = r.Context()
 	}
 	Logger(ctx).Log(ctx, level, "oauth error", attrs...)
+}
+
+// MaskTokens hides what looks like a token, a secret or a code in s: a
+// client that puts one into the wrong parameter (grant_type, scope,
+// response_type) gets it echoed in the error description, which is fine
+// to send back to it but must not reach the log. A token-shaped word is a
+// run of letters, digits, '_' and '-' of at least 20 characters with a
+// digit in it, or of at least 32 characters; it keeps its first 4
+// characters. Scope names, grant types and usernames are left as they are.
+func MaskTokens(s string) string {
+	var b strings.Builder
+	run := func(w string) {
+		if len(w) >= 32 || (len(w) >= 20 && strings.ContainsAny(w, "0123456789")) {
+			fmt.Fprintf(&b, "%s…[%d characters hidden]", w[:4], len(w)-4)
+			return
+		}
+		b.WriteString(w)
+	}
+	start := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		word := c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			run(s[start:i])
+			start = -1
+			b.WriteByte(c)
+		case !word:
+			b.WriteByte(c)
+		}
+	}
+	if start >= 0 {
+		run(s[start:])
+	}
+	return b.String()
 }
 
 // ParseForm reads an application/x-www-form-urlencoded body of at most

@@ -201,27 +201,33 @@ func ParseAuthorize(v url.Values) (r AuthorizeRequest, fatal, redirectable *oidc
 }
 
 // ErrorRedirect builds the URL that sends an authorization error back to a
-// validated redirect URI: error, error_description and state added to its
-// query (RFC 6749 §4.1.2.1). The redirect URI's own query is kept.
-func ErrorRedirect(redirectURI string, e *oidc.Error, state string) (string, error) {
+// validated redirect URI: error, error_description, state and iss added to
+// its query (RFC 6749 §4.1.2.1, RFC 9207). The redirect URI's own query is kept.
+func ErrorRedirect(redirectURI string, e *oidc.Error, state, iss string) (string, error) {
 	q := url.Values{"error": {string(e.Code)}}
 	if e.Description != "" {
 		q.Set("error_description", e.Description)
 	}
-	if state != "" {
-		q.Set("state", state)
-	}
-	return AppendQuery(redirectURI, q)
+	return AppendQuery(redirectURI, withStateIss(q, state, iss))
 }
 
-// CodeRedirect builds the success redirect: code and state added to the
-// redirect URI's query.
-func CodeRedirect(redirectURI, code, state string) (string, error) {
-	q := url.Values{"code": {code}}
+// CodeRedirect builds the success redirect: code, state and iss added to
+// the redirect URI's query.
+func CodeRedirect(redirectURI, code, state, iss string) (string, error) {
+	return AppendQuery(redirectURI, withStateIss(url.Values{"code": {code}}, state, iss))
+}
+
+// withStateIss adds state, when the client sent one, and iss, the
+// issuer (RFC 9207: a client talking to several providers checks that the
+// answer comes from the one it asked; "" leaves it out).
+func withStateIss(q url.Values, state, iss string) url.Values {
 	if state != "" {
 		q.Set("state", state)
 	}
-	return AppendQuery(redirectURI, q)
+	if iss != "" {
+		q.Set("iss", iss)
+	}
+	return q
 }
 
 // AppendQuery adds params to u's query string, keeping what is there.

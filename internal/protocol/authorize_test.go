@@ -357,7 +357,7 @@ func TestCodeRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := CodeRedirect(tt.redirect, tt.code, tt.state)
+			got, err := CodeRedirect(tt.redirect, tt.code, tt.state, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -365,6 +365,19 @@ func TestCodeRedirect(t *testing.T) {
 				t.Errorf("CodeRedirect(%q, %q, %q)\n got %s\nwant %s", tt.redirect, tt.code, tt.state, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRedirectIss: both authorization responses carry the issuer (RFC
+// 9207), after the client's own query.
+func TestRedirectIss(t *testing.T) {
+	got, err := CodeRedirect("https://app.example.com/cb?a=1", "c0de", "xyz", "https://hub.example")
+	if want := "https://app.example.com/cb?a=1&code=c0de&iss=https%3A%2F%2Fhub.example&state=xyz"; err != nil || got != want {
+		t.Errorf("CodeRedirect = %s, %v; want %s", got, err, want)
+	}
+	got, err = ErrorRedirect("https://app.example.com/cb", oidc.NewError(oidc.CodeAccessDenied, ""), "", "https://hub.example")
+	if want := "https://app.example.com/cb?error=access_denied&iss=https%3A%2F%2Fhub.example"; err != nil || got != want {
+		t.Errorf("ErrorRedirect = %s, %v; want %s", got, err, want)
 	}
 }
 
@@ -387,7 +400,7 @@ func TestErrorRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ErrorRedirect(tt.redirect, tt.err, tt.state)
+			got, err := ErrorRedirect(tt.redirect, tt.err, tt.state, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -401,10 +414,10 @@ func TestErrorRedirect(t *testing.T) {
 func TestRedirectUnparseable(t *testing.T) {
 	for _, u := range []string{"http://[::1", "https://app.example.com/%zz", "://no-scheme"} {
 		t.Run(u, func(t *testing.T) {
-			if got, err := CodeRedirect(u, "c0de", "s"); err == nil {
+			if got, err := CodeRedirect(u, "c0de", "s", ""); err == nil {
 				t.Errorf("CodeRedirect(%q) = %q, want an error", u, got)
 			}
-			if got, err := ErrorRedirect(u, oidc.InvalidRequest("x"), "s"); err == nil {
+			if got, err := ErrorRedirect(u, oidc.InvalidRequest("x"), "s", ""); err == nil {
 				t.Errorf("ErrorRedirect(%q) = %q, want an error", u, got)
 			}
 			if got, err := AppendQuery(u, url.Values{"a": {"b"}}); err == nil {
@@ -458,11 +471,11 @@ func TestStateRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				// ...and back to the client, on success and on error.
-				success, err := CodeRedirect(redirect, "c0de", r.State)
+				success, err := CodeRedirect(redirect, "c0de", r.State, "https://hub.example")
 				if err != nil {
 					t.Fatal(err)
 				}
-				failure, err := ErrorRedirect(redirect, oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"), r.State)
+				failure, err := ErrorRedirect(redirect, oidc.NewError(oidc.CodeAccessDenied, "The user denied the request"), r.State, "https://hub.example")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -32,6 +32,8 @@ type Config struct {
 	// SpacesDomain: Spaces are served at {owner}-{name}.{SpacesDomain}
 	// (default "localhost").
 	SpacesDomain string
+	// SpaceCustomDomains: see server.Config.SpaceCustomDomains.
+	SpaceCustomDomains bool
 	// Refresh sets refresh-token lifetimes; zero fields take the defaults.
 	Refresh grants.RefreshLifetimes
 	// KeyCacheTTL is how long signing keys are cached before they are
@@ -123,7 +125,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	token.Limits = lim
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
-		SpacesDomain: cfg.SpacesDomain, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
+		SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
 		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
 	})
 	if err != nil {

@@ -279,7 +279,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App
 		s.internalError(w, r, err)
 		return
 	}
-	to, err := protocol.CodeRedirect(redirectURI, code, req.State)
+	to, err := protocol.CodeRedirect(redirectURI, code, req.State, s.issuer)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -290,7 +290,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, app store.App
 // redirectError sends an authorization error back to a validated redirect URI.
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirectURI string, e *oidc.Error, state string) {
 	httpx.LogError(r, e)
-	to, err := protocol.ErrorRedirect(redirectURI, e, state)
+	to, err := protocol.ErrorRedirect(redirectURI, e, state, s.issuer)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -1449,3 +1449,19 @@ func TestBearerBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestStaticNoListing: /static/ serves its files, never a directory
+// listing.
+func TestStaticNoListing(t *testing.T) {
+	h := newHub(t)
+	for path, want := range map[string]int{"/static/hubid.css": 200, "/static/": 404, "/static/nope.css": 404} {
+		resp, err := http.Get(h.ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readBody(t, resp)
+		if resp.StatusCode != want || strings.Contains(body, `href="hubid.css"`) {
+			t.Errorf("GET %s: %d, want %d; body %.200s", path, resp.StatusCode, want, body)
+		}
+	}
+}

@@ -34,6 +34,8 @@ func (s *Server) Discovery() oidc.Discovery {
 		ScopesSupported:                   oidc.ScopeNames(),
 		ClaimsSupported:                   protocol.ClaimsSupported(),
 		PromptValuesSupported:             []string{"none", "login", "consent"},
+
+		AuthorizationResponseIssParameterSupported: true,
 	}
 }
 

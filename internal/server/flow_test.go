@@ -223,3 +223,22 @@ func TestHuggingFaceJSTokenRequest(t *testing.T) {
 		t.Errorf("userinfo %v", ui)
 	}
 }
+
+// TestAuthorizeResponseIss: the success and the error redirects carry the
+// issuer (RFC 9207), as discovery advertises.
+func TestAuthorizeResponseIss(t *testing.T) {
+	h := newHub(t)
+	if !h.srv.Discovery().AuthorizationResponseIssParameterSupported {
+		t.Error("discovery does not advertise authorization_response_iss_parameter_supported")
+	}
+	b := h.browser()
+	ok := b.authorize(url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid"}, "state": {"s"}}, "alice", alicePassword)
+	if ok.Query().Get("code") == "" || ok.Query().Get("iss") != h.ts.URL {
+		t.Errorf("success redirect %s, want a code and iss=%s", ok, h.ts.URL)
+	}
+	resp, _ := b.get("/oauth/authorize?" + url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid no-such-scope"}, "state": {"s"}}.Encode())
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc.Query().Get("error") == "" || loc.Query().Get("iss") != h.ts.URL {
+		t.Errorf("error redirect: %d %s, want an error and iss=%s", resp.StatusCode, loc, h.ts.URL)
+	}
+}

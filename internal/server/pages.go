@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 //go:embed templates/*.html
@@ -81,8 +82,13 @@ func (s *Server) serveNotFound(w http.ResponseWriter, r *http.Request) {
 func staticHandler() http.Handler {
 	h := http.FileServerFS(staticFS)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// Files only: no directory listing (http.FileServer lists one).
+		if fi, err := fs.Stat(staticFS, strings.TrimPrefix(r.URL.Path, "/")); err != nil || fi.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
 		h.ServeHTTP(w, r)
 	})
 }

@@ -73,7 +73,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /avatars/{file}", http.HandlerFunc(s.serveAvatar))
 	mux.Handle("GET /static/", staticHandler())
-	return httpx.WithLogger(mux, s.log)
+	return s.hsts(httpx.WithLogger(mux, s.log))
 }
 
 // allowHeader is the Allow header for a route serving methods; a GET route

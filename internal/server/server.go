@@ -49,6 +49,10 @@ type Config struct {
 	// SpacesDomain is the domain Space hosts live under by default:
 	// {owner}-{name}.{SpacesDomain}. Default "localhost".
 	SpacesDomain string
+	// SpaceCustomDomains lets the Spaces API give a Space hosts outside
+	// SpacesDomain (see spaces.HostPolicy); off by default, since custom
+	// domains are not verified.
+	SpaceCustomDomains bool
 	// FailedLoginDelay is added to every failed login (default 300 ms);
 	// negative disables it (tests).
 	FailedLoginDelay time.Duration
@@ -86,6 +90,7 @@ type Server struct {
 	limits  *limits.Set // nil: none
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
+	customHosts  bool // Config.SpaceCustomDomains
 	handler      http.Handler
 	pages        *pages
 }
@@ -136,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 		sleep:        cfg.Sleep,
 		secure:       iss.Scheme == "https",
 		spacesDomain: cfg.SpacesDomain,
+		customHosts:  cfg.SpaceCustomDomains,
 		csrfKey:      cfg.MACKey,
 		codes:        cfg.Codes,
 		token:        cfg.Token,

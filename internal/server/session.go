@@ -16,7 +16,37 @@ import (
 )
 
 // sessionCookie holds an opaque session id; the store keeps its digest.
-const sessionCookie = "hubid_session"
+// When the issuer is https it is named secureSessionCookie: browsers keep
+// a __Host- cookie only when it is Secure, on Path=/ and without Domain,
+// so neither a plain-http response nor a sibling host (a Space under a
+// shared parent domain) can set or overwrite it. Moving an https hub to
+// this name signed its users out once.
+const (
+	sessionCookie       = "hubid_session"
+	secureSessionCookie = "__Host-hubid_session"
+)
+
+// cookieName is the session cookie's name on this hub.
+func (s *Server) cookieName() string {
+	if s.secure {
+		return secureSessionCookie
+	}
+	return sessionCookie
+}
+
+// hsts adds Strict-Transport-Security to every answer of an https hub:
+// a browser that has seen it never again talks plain http to the hub (no
+// downgrade, no cookie over http). Not includeSubDomains: Spaces and
+// other services may live under the hub's domain without TLS.
+func (s *Server) hsts(h http.Handler) http.Handler {
+	if !s.secure {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		h.ServeHTTP(w, r)
+	})
+}
 
 // session is the signed-in state of a request.
 type session struct {
@@ -26,7 +56,7 @@ type session struct {
 
 // currentSession returns the request's live browser session, or nil.
 func (s *Server) currentSession(r *http.Request) (*session, error) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" || len(c.Value) > 128 {
 		return nil, nil
 	}
@@ -46,7 +76,7 @@ func (s *Server) currentSession(r *http.Request) (*session, error) {
 // startSession creates a session for user and sets its cookie, replacing
 // the request's session if it has one.
 func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string) (*session, error) {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && len(c.Value) <= 128 {
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" && len(c.Value) <= 128 {
 		if err := s.store.DeleteSession(ctx, store.Hash(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
@@ -58,7 +88,7 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 		return nil, err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure,
+		Name: s.cookieName(), Value: id, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(protocol.SessionTTL.Seconds()),
 	})
 	return &session{Session: ss}, nil
@@ -66,8 +96,8 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 
 // endSession deletes the request's session and clears the cookie.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	c, err := r.Cookie(sessionCookie)
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" {
 		return nil
 	}

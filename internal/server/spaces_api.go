@@ -24,7 +24,9 @@ type SpaceSyncRequest struct {
 	// Readme is the Space's README.md; its front matter is the metadata.
 	Readme string `json:"readme"`
 	// Hosts overrides the Space's hosts (first primary). Default:
-	// {owner}-{name}.{spaces domain}.
+	// {owner}-{name}.{spaces domain}. Each must be that host (any port),
+	// a loopback host, or, only when the hub allows custom domains
+	// (--space-custom-domains), a host outside the spaces domain.
 	Hosts []string `json:"hosts,omitempty"`
 	// DevHosts are the loopback host:port pairs a local run (hubid space
 	// run) serves the Space on: the app accepts redirect URIs on them too,
@@ -62,7 +64,7 @@ func (s *Server) serveSpaceSync(w http.ResponseWriter, r *http.Request) {
 	if len(sp.Hosts) == 0 {
 		sp.Hosts = []string{spaces.DefaultHost(sp.Owner, sp.Name, s.spacesDomain)}
 	}
-	if err := spaces.ValidateHosts(sp.Hosts); err != nil {
+	if err := spaces.CheckHosts(sp, spaces.HostPolicy{SpacesDomain: s.spacesDomain, CustomDomains: s.customHosts}); err != nil {
 		httpx.WriteError(w, r, oidc.InvalidRequest(err.Error()))
 		return
 	}

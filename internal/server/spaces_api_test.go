@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -227,5 +228,48 @@ func TestSpaceAPIHFEndpoint(t *testing.T) {
 		if resp.StatusCode != tc.status || out.Env["HF_ENDPOINT"] != tc.want {
 			t.Errorf("hf_endpoint %q: %d, HF_ENDPOINT %v; want %d, %v", tc.choice, resp.StatusCode, out.Env["HF_ENDPOINT"], tc.status, tc.want)
 		}
+	}
+}
+
+// TestSpaceAPIHosts: a caller cannot give a Space a host the hub does not
+// serve for it (an open redirect: a Space app accepts any URL on its
+// hosts); custom domains only when the operator allows them.
+func TestSpaceAPIHosts(t *testing.T) {
+	put := func(h *hub, tok string, hosts []string) (int, map[string]any) {
+		h.t.Helper()
+		b, _ := json.Marshal(map[string]any{"readme": apiReadme, "hosts": hosts})
+		req, _ := http.NewRequest(http.MethodPut, h.ts.URL+"/api/spaces/alice/demo", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	h := newHubWith(t, func(c *provider.Config) { c.SpacesDomain = "hf.example" })
+	tok := spaceToken(h, h.alice, store.RoleWrite)
+	for _, hosts := range [][]string{{"evil.example"}, {"alice-demo.hf.example", "evil.example"}, {"bob-demo.hf.example"}} {
+		if status, out := put(h, tok, hosts); status != http.StatusBadRequest {
+			t.Errorf("hosts %q: %d %v; want 400", hosts, status, out)
+		}
+	}
+	if _, err := h.db.AppBySpace(context.Background(), "alice/demo"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused sync created the app: %v", err)
+	}
+	if status, out := put(h, tok, []string{"alice-demo.hf.example", "127.0.0.1:7860"}); status != http.StatusOK {
+		t.Errorf("own and loopback hosts: %d %v", status, out)
+	}
+
+	h = newHubWith(t, func(c *provider.Config) { c.SpacesDomain = "hf.example"; c.SpaceCustomDomains = true })
+	tok = spaceToken(h, h.alice, store.RoleWrite)
+	if status, out := put(h, tok, []string{"bob-demo.hf.example"}); status != http.StatusBadRequest {
+		t.Errorf("another Space's host with custom domains on: %d %v; want 400", status, out)
+	}
+	if status, out := put(h, tok, []string{"alice-demo.hf.example", "app.example.com"}); status != http.StatusOK {
+		t.Errorf("custom domain with custom domains on: %d %v", status, out)
 	}
 }

@@ -51,3 +51,34 @@ func TestSyncDevHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckHosts: a Space may have its own host under the spaces domain
+// (any port) and loopback hosts; another Space's host never; a custom
+// domain only when the policy allows them.
+func TestCheckHosts(t *testing.T) {
+	sp := func(hosts ...string) Space { return Space{Owner: "Alice", Name: "my_app", Hosts: hosts} }
+	strict := HostPolicy{SpacesDomain: "hf.example"}
+	custom := HostPolicy{SpacesDomain: "hf.example", CustomDomains: true}
+	for _, tc := range []struct {
+		name     string
+		sp       Space
+		pol      HostPolicy
+		wantFail bool
+	}{
+		{"own host", sp("alice-my-app.hf.example"), strict, false},
+		{"own host, port and case", sp("Alice-My-App.hf.example:8443"), strict, false},
+		{"loopback", sp("alice-my-app.hf.example", "127.0.0.1:7860", "demo.localhost:4000", "[::1]:80", "localhost"), strict, false},
+		{"custom domain refused", sp("alice-my-app.hf.example", "evil.example"), strict, true},
+		{"custom domain allowed", sp("alice-my-app.hf.example", "app.example.com"), custom, false},
+		{"another Space's host", sp("bob-x.hf.example"), custom, true},
+		{"the spaces domain itself", sp("hf.example"), custom, true},
+		{"suffix trick", sp("alice-my-app.hf.example.evil.example"), strict, true},
+		{"not a host", sp("https://alice-my-app.hf.example/"), custom, true},
+		{"none", sp(), custom, true},
+	} {
+		err := CheckHosts(tc.sp, tc.pol)
+		if (err != nil) != tc.wantFail {
+			t.Errorf("%s: CheckHosts(%q) = %v, want failure %v", tc.name, tc.sp.Hosts, err, tc.wantFail)
+		}
+	}
+}

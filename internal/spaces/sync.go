@@ -81,6 +81,53 @@ func ValidateHosts(hosts []string) error {
 	return nil
 }
 
+// HostPolicy says which hosts a Space may have: the hosts the hub serves
+// for it, never merely those a caller names, since a Space app accepts any
+// URL on its hosts as a redirect (and a post-logout redirect) target.
+type HostPolicy struct {
+	// SpacesDomain is the domain Spaces are served under: the Space's
+	// own host is DefaultHost(owner, name, SpacesDomain), on any port.
+	SpacesDomain string
+	// CustomDomains allows hosts outside SpacesDomain (a Space's custom
+	// domain). The hub does not verify that the caller controls them, so
+	// with it any Space owner can make the hub redirect to any host they
+	// name: an operator turns it on only when every Space owner is
+	// trusted that far.
+	CustomDomains bool
+}
+
+// CheckHosts checks that every host of a Space is one the policy lets it
+// have: its own host under the spaces domain, a loopback host (a local
+// run), or, only when the policy allows custom domains, a host outside
+// the spaces domain. A host under the spaces domain that is not the
+// Space's own (another Space's) is always refused.
+func CheckHosts(sp Space, pol HostPolicy) error {
+	if err := ValidateHosts(sp.Hosts); err != nil {
+		return err
+	}
+	domain := strings.ToLower(strings.TrimPrefix(pol.SpacesDomain, "."))
+	own := DefaultHost(sp.Owner, sp.Name, domain)
+	for _, h := range sp.Hosts {
+		name := strings.Trim(strings.ToLower(hostName(h)), "[]")
+		switch {
+		case name == hostName(own) || protocol.IsLoopbackHost(name):
+		case name == hostName(domain) || strings.HasSuffix(name, "."+hostName(domain)):
+			return inputErrorf("space host %q is under the spaces domain but is not this Space's host (%s)", h, own)
+		case !pol.CustomDomains:
+			return inputErrorf("space host %q is a custom domain, and this hub accepts only the Space's own host %s and loopback hosts: custom domains are not verified, so the operator must allow them (hubid serve --space-custom-domains)", h, own)
+		}
+	}
+	return nil
+}
+
+// hostName is h without its port.
+func hostName(h string) string {
+	if name, _, err := net.SplitHostPort(h); err == nil {
+		return name
+	}
+	return h
+}
+
 // SyncResult is what a sync did.
 type SyncResult struct {
 	// App is the Space's OAuth app; zero when the Space has no hf_oauth and
@@ -282,8 +329,11 @@ func create(ctx context.Context, st Store, sp Space, md Metadata, ownerID string
 
 // wantedApp is the app the metadata asks for (without id and secret).
 func wantedApp(sp Space, md Metadata, ownerID string) store.App {
-	name := md.Title
-	if name == "" {
+	// The title is the app's name on the consent page: without control
+	// and direction-changing characters, and never the hub's own name or
+	// Hugging Face's (the Space id instead).
+	name := protocol.CleanDisplayName(md.Title)
+	if name == "" || protocol.ImpersonatesHub(name) {
 		name = sp.ID()
 	}
 	orgs := slices.Clone(md.HFOAuthAuthorizedOrgs)

@@ -230,3 +230,28 @@ func TestDefaultHostAndEnv(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestSyncTitleCleaned: a Space title becomes the app's name on the
+// consent page without direction-changing or invisible characters, and
+// a title that is the hub's or Hugging Face's name gives way to the Space
+// id.
+func TestSyncTitleCleaned(t *testing.T) {
+	ctx := context.Background()
+	db := newSyncStore(t)
+	sp := Space{Owner: "alice", Name: "demo", Hosts: []string{"alice-demo.localhost"}}
+	for title, want := range map[string]string{
+		"\"Pay \u202eFDP.exe\"":  "Pay FDP.exe",
+		"\"Hugging Face\"":       "alice/demo",
+		"\"hugging\u200b-face\"": "alice/demo",
+		"\"👩\u200d💻 Demo\"":      "👩\u200d💻 Demo",
+	} {
+		md := mustMeta(t, "---\ntitle: "+title+"\nsdk: static\nhf_oauth: true\n---\n")
+		res, err := Sync(ctx, db, sp, md, SyncOptions{}, t0)
+		if err != nil {
+			t.Fatalf("title %s: %v", title, err)
+		}
+		if res.App.Name != want {
+			t.Errorf("title %s: app name %q, want %q", title, res.App.Name, want)
+		}
+	}
+}

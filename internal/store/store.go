@@ -359,6 +359,10 @@ type Store interface {
 	// together: ErrNotFound when either is missing.
 	SessionWithUser(ctx context.Context, hash Digest) (Session, User, error)
 	DeleteSession(ctx context.Context, hash Digest) error
+	// DeleteUserSessions deletes every session of the user (signing them
+	// out everywhere) and returns how many it deleted: 0, not an error,
+	// for a user without sessions or an unknown user.
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
 
 	// Signing keys: UpdateKeys replaces the whole set with what update
 	// returns, in one transaction, so rotation is atomic across processes.

@@ -296,6 +296,15 @@ func (db *DB) SessionWithUser(ctx context.Context, hash store.Digest) (store.Ses
 	return s, u, nil
 }
 
+// DeleteUserSessions implements store.Store.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fail("delete user sessions", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // DeleteSession implements store.Store.
 func (db *DB) DeleteSession(ctx context.Context, hash store.Digest) error {
 	if err := affected(db.pool.Exec(ctx, `DELETE FROM sessions WHERE hash = $1`, hash[:])); err != nil {

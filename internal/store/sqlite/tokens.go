@@ -358,6 +358,19 @@ func (db *DB) SessionWithUser(ctx context.Context, hash store.Digest) (store.Ses
 	return s, u, nil
 }
 
+// DeleteUserSessions implements store.Store.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fail("delete user sessions", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fail("delete user sessions", err)
+	}
+	return n, nil
+}
+
 // DeleteSession implements store.Store.
 func (db *DB) DeleteSession(ctx context.Context, hash store.Digest) error {
 	res, err := db.exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hash[:])

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/hubid/hubid/internal/store"
@@ -16,7 +17,7 @@ func Sessions(t *testing.T, open func(t *testing.T) store.Store) {
 
 func (x suite) sessions(t *testing.T) {
 	s, ctx := x.open(t), t.Context()
-	a, _, _ := seed(t, s)
+	a, b, _ := seed(t, s)
 	full := session("sess-1", a)
 	full.CreatedAt = t0.In(cet)
 	bare := store.Session{Hash: store.Hash("sess-2"), UserID: a.ID}
@@ -40,5 +41,28 @@ func (x suite) sessions(t *testing.T) {
 	wantErr(t, "DeleteSession again", s.DeleteSession(ctx, full.Hash), store.ErrNotFound)
 	if _, err := s.Session(ctx, bare.Hash); err != nil {
 		t.Errorf("other session after delete: %v", err)
+	}
+
+	// DeleteUserSessions: every session of one user, no other user's.
+	for i, u := range []store.User{a, a, b} {
+		must(t, s.CreateSession(ctx, session(fmt.Sprintf("user-sess-%d", i), u)))
+	}
+	n, err := s.DeleteUserSessions(ctx, a.ID)
+	must(t, err)
+	if n != 3 { // bare and the two above
+		t.Errorf("DeleteUserSessions deleted %d sessions, want 3", n)
+	}
+	for _, h := range []string{"sess-2", "user-sess-0", "user-sess-1"} {
+		_, err := s.Session(ctx, store.Hash(h))
+		wantErr(t, "Session "+h+" after DeleteUserSessions", err, store.ErrNotFound)
+	}
+	if _, err := s.Session(ctx, store.Hash("user-sess-2")); err != nil {
+		t.Errorf("another user's session after DeleteUserSessions: %v", err)
+	}
+	if n, err := s.DeleteUserSessions(ctx, a.ID); err != nil || n != 0 {
+		t.Errorf("DeleteUserSessions again: %d, %v; want 0, nil", n, err)
+	}
+	if n, err := s.DeleteUserSessions(ctx, "nobody"); err != nil || n != 0 {
+		t.Errorf("DeleteUserSessions of an unknown user: %d, %v; want 0, nil", n, err)
 	}
 }
