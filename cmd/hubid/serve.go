@@ -35,6 +35,9 @@ type serveConfig struct {
 	// --trusted-proxies); limitProblems, what was wrong with them.
 	Limits        limits.Config
 	limitProblems []string
+	// devClientID: dev only, the demo app, whose callback page
+	// (/dev/callback) the hub then serves.
+	devClientID string
 }
 
 // Validate explains every problem at once.
@@ -173,6 +176,11 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return err
 	}
+	if creds, err = ensureDevCallback(ctx, st, cfg.DataDir, issuer, creds); err != nil {
+		ln.Close()
+		return err
+	}
+	cfg.devClientID = creds.ClientID
 	printDevBanner(e, issuer, cfg.DataDir, creds)
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	return serveHTTP(ctx, ln, issuer, cfg, st, log)
@@ -197,7 +205,7 @@ const defaultGCInterval = 10 * time.Minute
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, KeyCacheTTL: cfg.KeyCacheTTL,
-		Passwords: commandHasher(), Limits: &cfg.Limits,
+		Passwords: commandHasher(), Limits: &cfg.Limits, DevClientID: cfg.devClientID,
 	})
 	if err != nil {
 		ln.Close()

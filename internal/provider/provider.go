@@ -50,6 +50,9 @@ type Config struct {
 	// `hubid serve` and `hubid dev` always pass them (limits.Default()
 	// unless flags change it).
 	Limits *limits.Config
+	// DevClientID: `hubid dev` only, its demo app's client id, which turns
+	// on the built-in callback page /dev/callback (server.Config.DevClientID).
+	DevClientID string
 }
 
 // Provider is a built provider stack.
@@ -111,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
-		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
+		MACKey: macKey, Codes: codes, Token: token, Limits: lim, DevClientID: cfg.DevClientID,
 	})
 	if err != nil {
 		return nil, err
