@@ -107,6 +107,7 @@ func need(t *testing.T, what, install string, check func() error) {
 		if required() {
 			t.Fatalf("%s is missing (%v); install it: %s", what, err, install)
 		}
+		noteSkip(t, what+": "+install)
 		t.Skipf("%s not installed (%v); install it with: %s", what, err, install)
 	}
 }
