@@ -50,12 +50,13 @@ func (s *Server) serveDevCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // shellWord writes s as one word of a POSIX shell command: as it is when
-// it holds only characters no shell treats specially, otherwise in single
-// quotes, each ' inside written as '\”.
+// it holds only characters no shell treats specially (not even a tilde),
+// otherwise in single quotes, where each single quote of s closes the
+// quotes, adds an escaped quote and opens them again.
 func shellWord(s string) string {
 	plain := s != ""
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~/:@%+,=", c)) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._/:@%+,=", c)) {
 			plain = false
 			break
 		}

@@ -56,6 +56,13 @@ func TestDevCallbackEscapes(t *testing.T) {
 		t.Errorf("the shell reads the command as:\n%s", out)
 	}
 
+	// A leading tilde is quoted too (the shell would expand it).
+	resp, _ = http.Get(h.ts.URL + "/dev/callback?code=" + url.QueryEscape("~root"))
+	body = readBody(t, resp)
+	if m := regexp.MustCompile(`code=(\S+)`).FindStringSubmatch(html.UnescapeString(body)); m == nil || m[1] != "'~root'" {
+		t.Errorf("a code starting with ~ in the curl: %v", m)
+	}
+
 	// An error from the hub, and no query at all.
 	resp, _ = http.Get(h.ts.URL + "/dev/callback?error=access_denied&error_description=" + url.QueryEscape("<b>no</b>") + "&state=s1")
 	if body := readBody(t, resp); !strings.Contains(body, "access_denied") || strings.Contains(body, "<b>no") || !strings.Contains(body, "s1") {
