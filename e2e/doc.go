@@ -6,5 +6,7 @@
 //
 // Where a client is missing the test skips with a one-line reason naming
 // the package to install; with HUBID_E2E=require (as CI sets) a missing
-// client fails instead.
+// client fails instead. TestMain installs the locked npm packages itself
+// (npm ci, where npm is present) and ends the run with one line naming
+// every skipped test and why.
 package e2e

@@ -107,6 +107,7 @@ func need(t *testing.T, what, install string, check func() error) {
 		if required() {
 			t.Fatalf("%s is missing (%v); install it: %s", what, err, install)
 		}
+		noteSkip(t, what+": "+install)
 		t.Skipf("%s not installed (%v); install it with: %s", what, err, install)
 	}
 }
@@ -117,7 +118,7 @@ const python = "/usr/bin/python3"
 
 func needPythonModules(t *testing.T, modules ...string) {
 	t.Helper()
-	need(t, "python3-"+strings.Join(modules, ", python3-"), "apt-get install python3-authlib python3-requests python3-starlette python3-httpx", func() error {
+	need(t, "python3-"+strings.Join(modules, ", python3-"), "apt-get install python3-authlib python3-requests python3-starlette python3-httpx python3-fastapi python3-uvicorn python3-itsdangerous", func() error {
 		return exec.Command(python, "-c", "import "+strings.Join(modules, ", ")).Run()
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/apps"
 	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
@@ -114,6 +115,32 @@ func ensureHFCLIApp(ctx context.Context, st store.Store, now time.Time) (created
 		return false, fmt.Errorf("register the %s app: %w", hfCLIAppName, err)
 	}
 	return true, nil
+}
+
+// ensureDevCallback makes the hub's own callback page, issuer +
+// /dev/callback (served by dev only), a redirect URI of the demo app, so
+// a login by hand ends on a page that shows the code and the curl that
+// redeems it. A data directory seeded before the page existed, or by a
+// dev on another host, gets it added now; an http loopback URI already
+// registered matches any port, so a dev on another port adds nothing.
+func ensureDevCallback(ctx context.Context, st store.Store, dataDir, issuer string, c devCredentials) (devCredentials, error) {
+	uri := issuer + server.DevCallbackPath
+	if protocol.MatchRedirectURI(c.RedirectURIs, uri) {
+		return c, nil
+	}
+	err := st.UpdateApp(ctx, c.ClientID, func(a *store.App) error {
+		if !protocol.MatchRedirectURI(a.RedirectURIs, uri) {
+			a.RedirectURIs = append(a.RedirectURIs, uri)
+		}
+		c.RedirectURIs = a.RedirectURIs
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return c, nil // the demo app was deleted: nothing to add it to
+	} else if err != nil {
+		return c, fmt.Errorf("add %s to the demo app: %w", uri, err)
+	}
+	return c, writeCredentials(filepath.Join(dataDir, credentialsFile), c)
 }
 
 // hasher hashes passwords.

@@ -46,6 +46,9 @@ type serveConfig struct {
 	// SecretKey seals the database's secrets: serve's --secret-key-file
 	// (or HUBID_SECRET_KEY), required; dev's key file in its data directory.
 	SecretKey *secretbox.Key
+	// devClientID: dev only, the demo app, whose callback page
+	// (/dev/callback) the hub then serves.
+	devClientID string
 }
 
 // Validate explains every problem at once.
@@ -213,6 +216,11 @@ func runDev(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return err
 	}
+	if creds, err = ensureDevCallback(ctx, st, cfg.DataDir, issuer, creds); err != nil {
+		ln.Close()
+		return err
+	}
+	cfg.devClientID = creds.ClientID
 	printDevBanner(e, issuer, cfg.DataDir, creds)
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	return serveHTTP(ctx, ln, issuer, cfg, st, log)
@@ -237,7 +245,7 @@ const defaultGCInterval = 10 * time.Minute
 func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveConfig, st store.Store, log *slog.Logger) error {
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
-		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey,
+		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey, DevClientID: cfg.devClientID,
 	})
 	if err != nil {
 		ln.Close()

@@ -60,6 +60,9 @@ type Config struct {
 	// `hubid dev` always pass one. A database sealed with another key, or
 	// sealed when this is nil, is refused.
 	SecretKey *secretbox.Key
+	// DevClientID: `hubid dev` only, its demo app's client id, which turns
+	// on the built-in callback page /dev/callback (server.Config.DevClientID).
+	DevClientID string
 }
 
 // Provider is a built provider stack.
@@ -126,7 +129,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
-		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
+		MACKey: macKey, Codes: codes, Token: token, Limits: lim, DevClientID: cfg.DevClientID,
 	})
 	if err != nil {
 		return nil, err

@@ -64,6 +64,9 @@ func (s *Server) routes() http.Handler {
 	form("POST /settings/connected-applications/revoke", s.serveRevokeApp)
 	form("POST /settings/connected-applications/orgs", s.serveAppOrgs)
 	page("GET /{$}", s.serveHome)
+	if s.devClientID != "" {
+		page("GET "+DevCallbackPath, s.serveDevCallback)
+	}
 	// Other methods on a page get a 405 page, not the catch-all's 404.
 	for _, path := range []string{"/oauth/authorize", "/login", "/logout"} {
 		page(path, s.pageMethodNotAllowed(allowHeader([]string{"GET", "POST"})))

@@ -70,6 +70,10 @@ type Config struct {
 	// Limits rate-limits sign-in, user-code entry and authorization
 	// requests; nil: none.
 	Limits *limits.Set
+	// DevClientID is set by `hubid dev` only, to its demo app's client id:
+	// then GET /dev/callback is the built-in callback page (see
+	// serveDevCallback). Empty (serve): no such route.
+	DevClientID string
 }
 
 // Server is the HTTP side of the provider.
@@ -93,6 +97,7 @@ type Server struct {
 	customHosts  bool // Config.SpaceCustomDomains
 	handler      http.Handler
 	pages        *pages
+	devClientID  string // "": no /dev/callback (see Config.DevClientID)
 }
 
 // New checks cfg and builds the server.
@@ -146,6 +151,7 @@ func New(cfg Config) (*Server, error) {
 		codes:        cfg.Codes,
 		token:        cfg.Token,
 		limits:       cfg.Limits,
+		devClientID:  cfg.DevClientID,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
