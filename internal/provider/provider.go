@@ -14,6 +14,7 @@ import (
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
@@ -58,6 +59,9 @@ type Config struct {
 	// `hubid dev` always pass one. A database sealed with another key, or
 	// sealed when this is nil, is refused.
 	SecretKey *secretbox.Key
+	// Registration says which clients may register themselves (RFC 7591);
+	// the zero value is off.
+	Registration protocol.RegistrationPolicy
 }
 
 // Provider is a built provider stack.
@@ -124,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
-		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
+		MACKey: macKey, Codes: codes, Token: token, Limits: lim, Registration: cfg.Registration,
 	})
 	if err != nil {
 		return nil, err

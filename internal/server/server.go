@@ -12,6 +12,7 @@ import (
 
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -66,6 +67,9 @@ type Config struct {
 	// Limits rate-limits sign-in, user-code entry and authorization
 	// requests; nil: none.
 	Limits *limits.Set
+	// Registration says which clients may register themselves at
+	// /oauth/register (RFC 7591); the zero value is off.
+	Registration protocol.RegistrationPolicy
 }
 
 // Server is the HTTP side of the provider.
@@ -84,6 +88,8 @@ type Server struct {
 	secure  bool          // cookies get Secure (issuer is https)
 	token   *grants.Handler
 	limits  *limits.Set // nil: none
+	// registration: who may register at /oauth/register.
+	registration protocol.RegistrationPolicy
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
 	handler      http.Handler
@@ -140,6 +146,7 @@ func New(cfg Config) (*Server, error) {
 		codes:        cfg.Codes,
 		token:        cfg.Token,
 		limits:       cfg.Limits,
+		registration: cfg.Registration,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
