@@ -43,3 +43,45 @@ type Discovery struct {
 	// providers can tell which one answered.
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
+
+// AuthorizationServerMetadata is the OAuth 2.0 authorization server
+// metadata of RFC 8414 §2, served at /.well-known/oauth-authorization-server:
+// the OAuth part of Discovery, with the same issuer and endpoints.
+type AuthorizationServerMetadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported,omitempty"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpoint                string   `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	// DeviceAuthorizationEndpoint is RFC 8628 §4.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+}
+
+// AuthorizationServer returns the RFC 8414 metadata of the provider d
+// describes, so that the two documents can never disagree.
+func (d Discovery) AuthorizationServer() AuthorizationServerMetadata {
+	return AuthorizationServerMetadata{
+		Issuer:                            d.Issuer,
+		AuthorizationEndpoint:             d.AuthorizationEndpoint,
+		TokenEndpoint:                     d.TokenEndpoint,
+		JWKSURI:                           d.JWKSURI,
+		RegistrationEndpoint:              d.RegistrationEndpoint,
+		ScopesSupported:                   d.ScopesSupported,
+		ResponseTypesSupported:            d.ResponseTypesSupported,
+		ResponseModesSupported:            d.ResponseModesSupported,
+		GrantTypesSupported:               d.GrantTypesSupported,
+		TokenEndpointAuthMethodsSupported: d.TokenEndpointAuthMethodsSupported,
+		RevocationEndpoint:                d.RevocationEndpoint,
+		IntrospectionEndpoint:             d.IntrospectionEndpoint,
+		CodeChallengeMethodsSupported:     d.CodeChallengeMethodsSupported,
+		DeviceAuthorizationEndpoint:       d.DeviceAuthorizationEndpoint,
+	}
+}

@@ -32,6 +32,10 @@ const (
 	CodeAuthorizationPending ErrorCode = "authorization_pending"
 	CodeSlowDown             ErrorCode = "slow_down"
 	CodeExpiredToken         ErrorCode = "expired_token"
+
+	// Dynamic client registration (RFC 7591 §3.2.2).
+	CodeInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
+	CodeInvalidClientMetadata ErrorCode = "invalid_client_metadata"
 )
 
 // Error is a protocol error: what the client is told (Code, Description),

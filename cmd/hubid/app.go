@@ -39,6 +39,7 @@ type appJSON struct {
 	AuthorizedOrgs []string `json:"authorized_orgs,omitempty"`
 	RefreshTokens  bool     `json:"refresh_tokens"`
 	PostLogout     []string `json:"post_logout_redirect_uris,omitempty"`
+	Registered     bool     `json:"registered"`
 	Disabled       bool     `json:"disabled"`
 	CreatedAt      string   `json:"created_at"`
 }
@@ -52,7 +53,7 @@ func toAppJSON(a store.App, secret string) appJSON {
 		ClientID: a.ClientID, ClientSecret: secret, Name: a.Name, Public: a.Public, RedirectURIs: ru,
 		Scopes: protocol.JoinScopes(a.Scopes), TokenLifetime: int64(a.TokenTTL / time.Second), IDTokenAlg: a.IDTokenAlg,
 		SpaceID: a.SpaceID, SpaceHosts: a.SpaceHosts, AuthorizedOrgs: a.AuthorizedOrgs, Disabled: a.Disabled,
-		RefreshTokens: a.RefreshTokens, PostLogout: a.PostLogoutRedirectURIs,
+		RefreshTokens: a.RefreshTokens, PostLogout: a.PostLogoutRedirectURIs, Registered: a.Registered,
 		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339),
 	}
 }
@@ -85,6 +86,9 @@ func (e *env) printApp(a store.App, secret string) {
 	}
 	if len(a.AuthorizedOrgs) > 0 {
 		fmt.Fprintf(tw, "authorized orgs:\t%s\n", strings.Join(a.AuthorizedOrgs, ", "))
+	}
+	if a.Registered {
+		fmt.Fprintf(tw, "registered:\tby the app itself (RFC 7591); nobody has verified who runs it\n")
 	}
 	if a.Disabled {
 		fmt.Fprintf(tw, "disabled:\ttrue\n")
@@ -192,6 +196,9 @@ func appList(ctx context.Context, e *env, args []string) error {
 			kind := "confidential"
 			if a.Public {
 				kind = "public"
+			}
+			if a.Registered {
+				kind += ",registered"
 			}
 			if a.Disabled {
 				kind += ",disabled"

@@ -16,6 +16,7 @@ import (
 	"github.com/hubid/hubid/internal/accounts"
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/provider"
 	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/store"
@@ -49,6 +50,8 @@ type serveConfig struct {
 	// devClientID: dev only, the demo app, whose callback page
 	// (/dev/callback) the hub then serves.
 	devClientID string
+	// Registration: who may register at /oauth/register (--registration).
+	Registration protocol.RegistrationPolicy
 }
 
 // Validate explains every problem at once.
@@ -88,9 +91,9 @@ func (c serveConfig) Validate() error {
 // parseServe reads the flags serve and dev share; dev differs only in its
 // default address and in needing no issuer.
 func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
-	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app] [--secret-key-file FILE] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", ":8080"
+	name, usage, addr := "serve", "serve --issuer URL [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--hf-cli-app] [--secret-key-file FILE] [--trusted-proxies CIDRS] [--registration off|public|open] [--limit-* N/DURATION|off]", ":8080"
 	if dev {
-		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--trusted-proxies CIDRS] [--limit-* N/DURATION|off]", "127.0.0.1:8080"
+		name, usage, addr = "dev", "dev [--addr HOST:PORT] [--data DIR] [--spaces-domain DOMAIN] [--gc-interval 10m] [--trusted-proxies CIDRS] [--registration off|public|open] [--limit-* N/DURATION|off]", "127.0.0.1:8080"
 	}
 	fs := e.newFlags(name, usage)
 	cfg := serveConfig{Dev: dev, KeyCacheTTL: e.keyCacheTTL}
@@ -122,6 +125,11 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
 	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
 	limitFlags := e.limitFlags(fs, &cfg)
+	defRegistration := "off"
+	if dev {
+		defRegistration = "public"
+	}
+	registration := fs.String("registration", e.envOr("HUBID_REGISTRATION", defRegistration), "who may register an app by itself at /oauth/register (RFC 7591): off, public (public clients with PKCE, loopback or https redirect URIs) or open (confidential ones too) (env HUBID_REGISTRATION)")
 	if pos, err := parse(fs, args); err != nil {
 		return cfg, err
 	} else if len(pos) > 0 {
@@ -138,6 +146,9 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		} else if cfg.SecretKey == nil {
 			cfg.limitProblems = append(cfg.limitProblems, "--secret-key-file (or HUBID_SECRET_KEY) is required: the key that seals the database's secrets, kept apart from the database; make one with 'hubid secret-key generate --out FILE'")
 		}
+	}
+	if cfg.Registration, err = protocol.ParseRegistrationPolicy(*registration); err != nil {
+		cfg.limitProblems = append(cfg.limitProblems, "--registration: "+err.Error())
 	}
 	if cfg.Limits.TrustedProxies, err = limits.ParseProxies(*proxies); err != nil {
 		cfg.limitProblems = append(cfg.limitProblems, "--trusted-proxies: "+err.Error())
@@ -246,6 +257,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
 		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey, DevClientID: cfg.devClientID,
+		Registration: cfg.Registration,
 	})
 	if err != nil {
 		ln.Close()

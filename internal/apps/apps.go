@@ -39,6 +39,8 @@ type Spec struct {
 	RefreshAbsolute time.Duration
 	// PostLogoutRedirectURIs are where RP-initiated logout may return to.
 	PostLogoutRedirectURIs []string
+	// Registered: the app registered itself (see Register).
+	Registered bool
 }
 
 // Validate reports every problem with s in one error.
@@ -133,6 +135,7 @@ func Build(s Spec, now time.Time) (store.App, string) {
 		RefreshIdle:            s.RefreshIdle,
 		RefreshAbsolute:        s.RefreshAbsolute,
 		PostLogoutRedirectURIs: s.PostLogoutRedirectURIs,
+		Registered:             s.Registered,
 		CreatedAt:              now,
 		UpdatedAt:              now,
 	}
@@ -192,4 +195,19 @@ func RotateSecret(ctx context.Context, st SecretRotator, clientID string, now ti
 		return "", fmt.Errorf("secret rotated, but revoking the app's tokens failed: %w", err)
 	}
 	return secret, nil
+}
+
+// Register creates the app a client asked for by dynamic registration
+// (RFC 7591), already validated by protocol.ParseRegistration: owned by
+// nobody and marked as registered. It returns the app and its secret (""
+// for a public client), shown once.
+func Register(ctx context.Context, st Creator, reg protocol.Registration, now time.Time) (store.App, string, error) {
+	return Create(ctx, st, Spec{
+		Name:          reg.Name,
+		RedirectURIs:  reg.RedirectURIs,
+		Scopes:        reg.Scopes,
+		Public:        reg.Public,
+		RefreshTokens: reg.RefreshTokens(),
+		Registered:    true,
+	}, now)
 }

@@ -36,13 +36,16 @@ const (
 	UserCodeIP
 	// Authorize: authorization requests per client IP.
 	Authorize
+	// Register: dynamic client registrations per client IP; each that
+	// succeeds writes an app.
+	Register
 	numKinds
 )
 
 // Flag returns the serve/dev flag that sets k, without dashes.
 func (k Kind) Flag() string {
 	return [...]string{"limit-login", "limit-login-ip", "limit-token", "limit-device", "limit-user-code",
-		"limit-user-code-ip", "limit-authorize"}[k]
+		"limit-user-code-ip", "limit-authorize", "limit-register"}[k]
 }
 
 // Description says what k counts, for --help and the README.
@@ -55,6 +58,7 @@ func (k Kind) Description() string {
 		"device user codes entered per browser session",
 		"device user codes entered per client IP",
 		"authorization requests per client IP",
+		"dynamic client registrations per client IP",
 	}[k]
 }
 
@@ -91,6 +95,7 @@ func Default() Config {
 		UserCodeSession: {N: 10, Per: time.Minute},
 		UserCodeIP:      {N: 30, Per: time.Minute},
 		Authorize:       {N: 600, Per: time.Minute},
+		Register:        {N: 20, Per: time.Hour},
 	}}
 }
 

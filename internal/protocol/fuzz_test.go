@@ -266,3 +266,49 @@ func FuzzMatchSpaceRedirect(f *testing.F) {
 		}
 	})
 }
+
+func FuzzRegistrationRequest(f *testing.F) {
+	for _, seed := range []string{
+		``, `{}`, `null`, `[]`, `{"redirect_uris":"x"}`,
+		`{"redirect_uris":["http://127.0.0.1:33418/callback"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"response_types":["code"],"client_name":"MCP Inspector"}`,
+		`{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_post","scope":"openid email read-repos","logo_uri":"https://app.example/l.png"}`,
+		`{"grant_types":["urn:ietf:params:oauth:grant-type:device_code"],"client_name":"cli"}`,
+		`{"redirect_uris":["com.example.app:/cb","http://localhost/cb#f"],"client_name":"a\u202eb"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, policy := range []RegistrationPolicy{RegistrationPublic, RegistrationOpen} {
+			reg, err := ParseRegistration(body, policy)
+			if err != nil {
+				if err.Code != oidc.CodeInvalidClientMetadata && err.Code != oidc.CodeInvalidRedirectURI {
+					t.Fatalf("error code %s, want an RFC 7591 one", err.Code)
+				}
+				continue
+			}
+			if reg.Public != (reg.AuthMethod == oidc.AuthNone) {
+				t.Fatalf("public %v with auth method %q", reg.Public, reg.AuthMethod)
+			}
+			if policy == RegistrationPublic && !reg.Public {
+				t.Fatalf("the public policy registered a confidential client")
+			}
+			if reg.Name == "" || len(reg.Name) > maxClientNameLen || strings.ContainsFunc(reg.Name, badNameRune) {
+				t.Fatalf("name %q passed", reg.Name)
+			}
+			if slices.Contains(reg.GrantTypes, oidc.GrantAuthorizationCode) && len(reg.RedirectURIs) == 0 {
+				t.Fatalf("a code-flow client without redirect URIs")
+			}
+			for _, u := range reg.RedirectURIs {
+				pu, perr := url.Parse(u)
+				if ValidateRedirectURI(u) != nil || perr != nil || (pu.Scheme != "https" && pu.Scheme != "http") {
+					t.Fatalf("redirect URI %q passed", u)
+				}
+			}
+			for _, s := range reg.Scopes {
+				if !oidc.KnownScope(s) {
+					t.Fatalf("unknown scope %q passed", s)
+				}
+			}
+		}
+	})
+}

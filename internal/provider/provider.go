@@ -14,6 +14,7 @@ import (
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/keys"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/secretbox"
 	"github.com/hubid/hubid/internal/server"
 	"github.com/hubid/hubid/internal/store"
@@ -63,6 +64,9 @@ type Config struct {
 	// DevClientID: `hubid dev` only, its demo app's client id, which turns
 	// on the built-in callback page /dev/callback (server.Config.DevClientID).
 	DevClientID string
+	// Registration says which clients may register themselves (RFC 7591);
+	// the zero value is off.
+	Registration protocol.RegistrationPolicy
 }
 
 // Provider is a built provider stack.
@@ -130,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
 		MACKey: macKey, Codes: codes, Token: token, Limits: lim, DevClientID: cfg.DevClientID,
+		Registration: cfg.Registration,
 	})
 	if err != nil {
 		return nil, err

@@ -343,6 +343,7 @@ type consentPage struct {
 	Orgs         []consentOrg
 	MissingOrgs  []string
 	AskedAgain   bool // a remembered consent is asked again: new scopes or orgs are marked
+	Registered   bool // the app registered itself (RFC 7591); nobody vouches for it
 	RedirectHost string
 	Params       []hiddenField
 	Token        string
@@ -367,6 +368,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *ses
 	p := consentPage{AppName: app.Name, AppInitial: strings.ToUpper(firstLetter(app.Name)), Username: sess.User.Username, Token: token,
 		MissingOrgs: d.MissingOrgs, AskedAgain: len(d.NewScopes)+len(d.NewOrgs) > 0}
 	s.consentOwner(r, app, &p)
+	p.Registered = app.Registered
 	for _, sc := range ar.granted {
 		p.Scopes = append(p.Scopes, consentScope{Name: sc, Description: oidc.ScopeDescription(sc), Mark: protocol.ScopeMark(sc), New: slices.Contains(d.NewScopes, sc)})
 	}

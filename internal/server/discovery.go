@@ -14,7 +14,7 @@ import (
 // advertised (prompt=select_account is accepted and handled like login, but
 // there is no account chooser to advertise). RS256 comes first: openid-client takes the first algorithm.
 func (s *Server) Discovery() oidc.Discovery {
-	return oidc.Discovery{
+	d := oidc.Discovery{
 		Issuer:                            s.issuer,
 		AuthorizationEndpoint:             s.issuer + "/oauth/authorize",
 		TokenEndpoint:                     s.issuer + "/oauth/token",
@@ -37,11 +37,22 @@ func (s *Server) Discovery() oidc.Discovery {
 
 		AuthorizationResponseIssParameterSupported: true,
 	}
+	if s.registration != protocol.RegistrationOff {
+		d.RegistrationEndpoint = s.issuer + "/oauth/register"
+	}
+	return d
 }
 
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	httpx.WriteJSON(w, r, http.StatusOK, s.Discovery())
+}
+
+// serveAuthorizationServer serves the RFC 8414 metadata, derived from the
+// OpenID discovery document.
+func (s *Server) serveAuthorizationServer(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	httpx.WriteJSON(w, r, http.StatusOK, s.Discovery().AuthorizationServer())
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {

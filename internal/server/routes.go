@@ -25,6 +25,8 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(path, httpx.CORS(notAllowed))
 	}
 	api("/.well-known/openid-configuration", s.serveDiscovery, "GET")
+	api("/.well-known/oauth-authorization-server", s.serveAuthorizationServer, "GET")
+	api("/oauth/register", s.serveRegister, "POST")
 	api("/oauth/jwks", s.serveJWKS, "GET")
 	api("/oauth/token", s.token.ServeHTTP, "POST")
 	api("/oauth/userinfo", s.serveUserinfo, "GET", "POST")

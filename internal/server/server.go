@@ -12,6 +12,7 @@ import (
 
 	"github.com/hubid/hubid/internal/grants"
 	"github.com/hubid/hubid/internal/limits"
+	"github.com/hubid/hubid/internal/protocol"
 	"github.com/hubid/hubid/internal/store"
 )
 
@@ -74,6 +75,9 @@ type Config struct {
 	// then GET /dev/callback is the built-in callback page (see
 	// serveDevCallback). Empty (serve): no such route.
 	DevClientID string
+	// Registration says which clients may register themselves at
+	// /oauth/register (RFC 7591); the zero value is off.
+	Registration protocol.RegistrationPolicy
 }
 
 // Server is the HTTP side of the provider.
@@ -92,6 +96,8 @@ type Server struct {
 	secure  bool          // cookies get Secure (issuer is https)
 	token   *grants.Handler
 	limits  *limits.Set // nil: none
+	// registration: who may register at /oauth/register.
+	registration protocol.RegistrationPolicy
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
 	customHosts  bool // Config.SpaceCustomDomains
@@ -152,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		token:        cfg.Token,
 		limits:       cfg.Limits,
 		devClientID:  cfg.DevClientID,
+		registration: cfg.Registration,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"

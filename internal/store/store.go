@@ -100,9 +100,12 @@ type App struct {
 	// PostLogoutRedirectURIs are where RP-initiated logout may send the
 	// browser back to (Space apps: any URL on the Space's hosts as well).
 	PostLogoutRedirectURIs []string
-	Disabled               bool
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// Registered: the app registered itself (RFC 7591 dynamic
+	// registration); nobody has vouched for who runs it.
+	Registered bool
+	Disabled   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // NoRefreshLimit as App.RefreshAbsolute: a refresh family has no absolute

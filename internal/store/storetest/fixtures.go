@@ -54,6 +54,7 @@ func app(n int) store.App {
 		RefreshTokens:          true,
 		RefreshIdle:            90 * 24 * time.Hour,
 		RefreshAbsolute:        store.NoRefreshLimit,
+		Registered:             true,
 		PostLogoutRedirectURIs: []string{"https://app.example/signed-out", "http://localhost:3000/"},
 		CreatedAt:              at(3 * time.Hour),
 		UpdatedAt:              at(4 * time.Hour).In(cet),
