@@ -40,6 +40,8 @@ type appJSON struct {
 	RefreshTokens  bool     `json:"refresh_tokens"`
 	PostLogout     []string `json:"post_logout_redirect_uris,omitempty"`
 	Registered     bool     `json:"registered"`
+	RequirePKCE    bool     `json:"require_pkce"`
+	ResourceServer bool     `json:"resource_server"`
 	Disabled       bool     `json:"disabled"`
 	CreatedAt      string   `json:"created_at"`
 }
@@ -54,6 +56,7 @@ func toAppJSON(a store.App, secret string) appJSON {
 		Scopes: protocol.JoinScopes(a.Scopes), TokenLifetime: int64(a.TokenTTL / time.Second), IDTokenAlg: a.IDTokenAlg,
 		SpaceID: a.SpaceID, SpaceHosts: a.SpaceHosts, AuthorizedOrgs: a.AuthorizedOrgs, Disabled: a.Disabled,
 		RefreshTokens: a.RefreshTokens, PostLogout: a.PostLogoutRedirectURIs, Registered: a.Registered,
+		RequirePKCE: a.RequirePKCE, ResourceServer: a.ResourceServer,
 		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339),
 	}
 }
@@ -75,6 +78,12 @@ func (e *env) printApp(a store.App, secret string) {
 	fmt.Fprintf(tw, "token lifetime:\t%s\n", a.TokenTTL)
 	fmt.Fprintf(tw, "ID-token alg:\t%s\n", a.IDTokenAlg)
 	fmt.Fprintf(tw, "refresh tokens:\t%v\n", a.RefreshTokens)
+	if a.RequirePKCE && !a.Public {
+		fmt.Fprintf(tw, "PKCE:\trequired\n")
+	}
+	if a.ResourceServer {
+		fmt.Fprintf(tw, "resource server:\tmay introspect any app's tokens\n")
+	}
 	if a.RefreshIdle != 0 || a.RefreshAbsolute != 0 {
 		fmt.Fprintf(tw, "refresh windows:\tidle %s, absolute %s\n", durationOrDefault(a.RefreshIdle), durationOrDefault(a.RefreshAbsolute))
 	}
@@ -131,6 +140,8 @@ func appCreate(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&spec.IDTokenAlg, "alg", oidc.AlgRS256, "ID-token signing algorithm: RS256 or ES256")
 	owner := fs.String("owner", "", "username or org name that owns the app")
 	fs.BoolVar(&spec.RefreshTokens, "refresh-tokens", false, "also issue refresh tokens (rotating) with the code flow")
+	fs.BoolVar(&spec.RequirePKCE, "require-pkce", false, "refuse authorization requests without PKCE, even from this confidential app")
+	fs.BoolVar(&spec.ResourceServer, "resource-server", false, "an API that checks the hub's tokens: it may introspect tokens issued to any app (others introspect only their own)")
 	fs.DurationVar(&spec.RefreshIdle, "refresh-idle", 0, "how long an unused refresh token stays valid; each refresh starts it again (0: the hub's default)")
 	refreshAbsolute := fs.String("refresh-absolute", "0", "how long a login's refresh family lives at most: a duration, 0 for the hub's default, or none (a client that refreshes within --refresh-idle stays signed in)")
 	var logoutURIs stringList

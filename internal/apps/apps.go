@@ -41,6 +41,12 @@ type Spec struct {
 	PostLogoutRedirectURIs []string
 	// Registered: the app registered itself (see Register).
 	Registered bool
+	// RequirePKCE: authorization requests must use PKCE even from this
+	// confidential app (public apps always must).
+	RequirePKCE bool
+	// ResourceServer: the app is an API that may introspect tokens issued
+	// to any app (others introspect only their own).
+	ResourceServer bool
 }
 
 // Validate reports every problem with s in one error.
@@ -136,6 +142,8 @@ func Build(s Spec, now time.Time) (store.App, string) {
 		RefreshAbsolute:        s.RefreshAbsolute,
 		PostLogoutRedirectURIs: s.PostLogoutRedirectURIs,
 		Registered:             s.Registered,
+		RequirePKCE:            s.RequirePKCE || s.Registered,
+		ResourceServer:         s.ResourceServer,
 		CreatedAt:              now,
 		UpdatedAt:              now,
 	}

@@ -589,3 +589,29 @@ func TestSlidingRefresh(t *testing.T) {
 		}
 	})
 }
+
+// TestIntrospectOtherAppsTokens: an app introspects its own tokens; another
+// app's token looks inactive to it unless it is a resource server.
+func TestIntrospectOtherAppsTokens(t *testing.T) {
+	e := newTokenEnv(t)
+	const apiID, apiSecret = "api-app", "hf_oauth_secret_api"
+	e.st.apps[apiID] = store.App{ClientID: apiID, Name: "api", SecretHash: store.Hash(apiSecret)}
+	_, tok := e.post("/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {e.code(confID, "")}, "redirect_uri": {redirect}}, asConf)
+	access := tok["access_token"].(string)
+	introspect := func(a auth) any {
+		_, in := e.post("/oauth/introspect", url.Values{"token": {access}}, a)
+		return in["active"]
+	}
+	if introspect(asConf) != true {
+		t.Errorf("the token's own app: not active")
+	}
+	if got := introspect(auth{apiID, apiSecret}); got != false {
+		t.Errorf("another app that is no resource server: active = %v, want false", got)
+	}
+	a := e.st.apps[apiID]
+	a.ResourceServer = true
+	e.st.apps[apiID] = a
+	if introspect(auth{apiID, apiSecret}) != true {
+		t.Errorf("a resource server: not active")
+	}
+}

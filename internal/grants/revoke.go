@@ -112,7 +112,8 @@ type IntrospectedOrg struct {
 }
 
 // ServeIntrospect is POST /oauth/introspect (RFC 7662) for resource
-// servers, which authenticate as confidential clients. It answers for
+// servers, which authenticate as confidential clients. An app introspects
+// its own tokens; an app marked as a resource server, any app's. It answers for
 // OAuth access and refresh tokens; anything unknown, expired or revoked is
 // {"active": false}. token_type tells the two apart: an access token is
 // "bearer" (RFC 7662 §2.2 uses the token types of RFC 6749 §5.1, spelled
@@ -138,6 +139,10 @@ func (h *Handler) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, oidc.ServerError(err))
 		return
 	case t.Kind == store.KindUser, !t.RevokedAt.IsZero(), !t.RotatedAt.IsZero(), !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
+	case t.ClientID != req.ClientID && !req.Client.ResourceServer:
+		// Another app's token: only a registered resource server may learn
+		// about it (hubid app create --resource-server); to others it is
+		// as unknown as a token that does not exist.
 	default:
 		u, err := h.Store.User(r.Context(), t.UserID)
 		if err != nil {

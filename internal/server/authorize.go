@@ -181,6 +181,9 @@ func (s *Server) resolveAuthorize(w http.ResponseWriter, r *http.Request) (autho
 	if app.Public && req.CodeChallenge == "" {
 		return fail(oidc.InvalidRequest("this is a public client: it must use PKCE (code_challenge with code_challenge_method=S256)"))
 	}
+	if app.RequirePKCE && req.CodeChallenge == "" {
+		return fail(oidc.InvalidRequest("this app requires PKCE: send code_challenge with code_challenge_method=S256"))
+	}
 	ar.granted = granted
 	return ar, true
 }

@@ -197,3 +197,26 @@ func TestConsentShowsOwner(t *testing.T) {
 		}
 	}
 }
+
+// TestRequirePKCE: a confidential app marked RequirePKCE is refused an
+// authorization request without a PKCE challenge (invalid_request sent back
+// to its redirect URI) and served with one.
+func TestRequirePKCE(t *testing.T) {
+	h := newHub(t)
+	if err := h.db.UpdateApp(context.Background(), h.conf.ClientID, func(a *store.App) error { a.RequirePKCE = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	b.login("alice", alicePassword)
+	params := url.Values{"client_id": {h.conf.ClientID}, "redirect_uri": {redirectURI}, "scope": {"openid"}, "state": {"s"}}
+	resp, _ := b.get("/oauth/authorize?" + params.Encode())
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc.Query().Get("error") != "invalid_request" || !strings.Contains(loc.Query().Get("error_description"), "requires PKCE") {
+		t.Fatalf("without PKCE: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	params.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+	params.Set("code_challenge_method", "S256")
+	if loc := b.authorize(params, "alice", alicePassword); loc.Query().Get("code") == "" {
+		t.Errorf("with PKCE: no code: %s", loc)
+	}
+}

@@ -103,9 +103,18 @@ type App struct {
 	// Registered: the app registered itself (RFC 7591 dynamic
 	// registration); nobody has vouched for who runs it.
 	Registered bool
-	Disabled   bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RequirePKCE: authorization requests must carry a PKCE challenge even
+	// from this confidential app (public apps always must). On for apps
+	// that registered themselves; off for Space apps, whose gradio client
+	// sends none.
+	RequirePKCE bool
+	// ResourceServer: the app is an API that checks the hub's tokens and
+	// may introspect tokens issued to any app; other apps introspect only
+	// their own tokens.
+	ResourceServer bool
+	Disabled       bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // NoRefreshLimit as App.RefreshAbsolute: a refresh family has no absolute

@@ -2,8 +2,9 @@
 // API (a repo API, an inference gateway, an MCP server) that accepts the
 // hub's OAuth access tokens as bearer tokens. It checks each token, and
 // its scopes, with the hub's introspection endpoint (RFC 7662),
-// authenticating as a confidential app of its own, and caches the answers
-// briefly.
+// authenticating as a confidential app of its own (on hubid, one made with
+// `hubid app create --resource-server`, so that it may introspect tokens
+// issued to other apps), and caches the answers briefly.
 //
 //	rs, err := resource.New(ctx, resource.Config{
 //		Issuer:       os.Getenv("OPENID_PROVIDER_URL"),

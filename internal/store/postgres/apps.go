@@ -11,7 +11,8 @@ import (
 
 const appCols = `client_id, name, owner_id, secret_hash, public, redirect_uris, scopes, token_ttl,
 	id_token_alg, space_id, space_hosts, authorized_orgs, disabled, created_at, updated_at,
-	refresh_tokens, post_logout_redirect_uris, refresh_idle, refresh_absolute, registered`
+	refresh_tokens, post_logout_redirect_uris, refresh_idle, refresh_absolute, registered,
+	require_pkce, resource_server`
 
 const qAppByID = `SELECT ` + appCols + ` FROM apps WHERE client_id = $1`
 
@@ -21,7 +22,7 @@ func scanApp(row pgx.Row) (store.App, error) {
 		&a.RedirectURIs, &a.Scopes, durCol{&a.TokenTTL}, &a.IDTokenAlg, &a.SpaceID,
 		&a.SpaceHosts, &a.AuthorizedOrgs, &a.Disabled,
 		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.RefreshTokens, &a.PostLogoutRedirectURIs,
-		durCol{&a.RefreshIdle}, durCol{&a.RefreshAbsolute}, &a.Registered)
+		durCol{&a.RefreshIdle}, durCol{&a.RefreshAbsolute}, &a.Registered, &a.RequirePKCE, &a.ResourceServer)
 	lists(&a.RedirectURIs, &a.Scopes, &a.SpaceHosts, &a.AuthorizedOrgs, &a.PostLogoutRedirectURIs)
 	return a, err
 }
@@ -32,13 +33,13 @@ func appArgs(a *store.App) []any {
 		list(a.RedirectURIs), list(a.Scopes), int64(a.TokenTTL), a.IDTokenAlg, a.SpaceID,
 		list(a.SpaceHosts), list(a.AuthorizedOrgs), a.Disabled,
 		ts(a.CreatedAt), ts(a.UpdatedAt), a.RefreshTokens, list(a.PostLogoutRedirectURIs),
-		int64(a.RefreshIdle), int64(a.RefreshAbsolute), a.Registered}
+		int64(a.RefreshIdle), int64(a.RefreshAbsolute), a.Registered, a.RequirePKCE, a.ResourceServer}
 }
 
 // CreateApp implements store.Store.
 func (db *DB) CreateApp(ctx context.Context, a store.App) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO apps (`+appCols+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`, appArgs(&a)...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)`, appArgs(&a)...)
 	if err != nil {
 		return fail("create app", err)
 	}
@@ -83,7 +84,7 @@ func (db *DB) UpdateApp(ctx context.Context, clientID string, update func(*store
 		_, err = tx.Exec(ctx, `UPDATE apps SET name = $2, owner_id = $3, secret_hash = $4, public = $5,
 			redirect_uris = $6, scopes = $7, token_ttl = $8, id_token_alg = $9, space_id = $10,
 			space_hosts = $11, authorized_orgs = $12, disabled = $13, created_at = $14, updated_at = $15,
-			refresh_tokens = $16, post_logout_redirect_uris = $17, refresh_idle = $18, refresh_absolute = $19, registered = $20
+			refresh_tokens = $16, post_logout_redirect_uris = $17, refresh_idle = $18, refresh_absolute = $19, registered = $20, require_pkce = $21, resource_server = $22
 			WHERE client_id = $1`, appArgs(&a)...)
 		return err
 	})

@@ -9,16 +9,17 @@ import (
 
 const appCols = `client_id, name, owner_id, secret_hash, public, redirect_uris, scopes, token_ttl,
 	id_token_alg, space_id, space_hosts, authorized_orgs, disabled, created_at, updated_at,
-	refresh_tokens, post_logout_redirect_uris, refresh_idle, refresh_absolute, registered`
+	refresh_tokens, post_logout_redirect_uris, refresh_idle, refresh_absolute, registered,
+	require_pkce, resource_server`
 
-const insertApp = `INSERT INTO apps (` + appCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+const insertApp = `INSERT INTO apps (` + appCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 const (
 	qAppByID   = `SELECT ` + appCols + ` FROM apps WHERE client_id = ?`
 	qUpdateApp = `UPDATE apps SET name = ?2, owner_id = ?3, secret_hash = ?4, public = ?5,
 		redirect_uris = ?6, scopes = ?7, token_ttl = ?8, id_token_alg = ?9, space_id = ?10,
 		space_hosts = ?11, authorized_orgs = ?12, disabled = ?13, created_at = ?14, updated_at = ?15,
-		refresh_tokens = ?16, post_logout_redirect_uris = ?17, refresh_idle = ?18, refresh_absolute = ?19, registered = ?20
+		refresh_tokens = ?16, post_logout_redirect_uris = ?17, refresh_idle = ?18, refresh_absolute = ?19, registered = ?20, require_pkce = ?21, resource_server = ?22
 		WHERE client_id = ?1`
 )
 
@@ -28,7 +29,7 @@ func scanApp(sc scanner) (store.App, error) {
 		listCol{&a.RedirectURIs}, listCol{&a.Scopes}, durCol{&a.TokenTTL}, &a.IDTokenAlg, &a.SpaceID,
 		listCol{&a.SpaceHosts}, listCol{&a.AuthorizedOrgs}, &a.Disabled,
 		timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.RefreshTokens, listCol{&a.PostLogoutRedirectURIs},
-		durCol{&a.RefreshIdle}, durCol{&a.RefreshAbsolute}, &a.Registered)
+		durCol{&a.RefreshIdle}, durCol{&a.RefreshAbsolute}, &a.Registered, &a.RequirePKCE, &a.ResourceServer)
 	return a, err
 }
 
@@ -39,7 +40,7 @@ func appArgs(a *store.App) ([]any, error) {
 		e.list(a.RedirectURIs), e.list(a.Scopes), int64(a.TokenTTL), a.IDTokenAlg, a.SpaceID,
 		e.list(a.SpaceHosts), e.list(a.AuthorizedOrgs), a.Disabled,
 		e.time(a.CreatedAt), e.time(a.UpdatedAt), a.RefreshTokens, e.list(a.PostLogoutRedirectURIs),
-		int64(a.RefreshIdle), int64(a.RefreshAbsolute), a.Registered}
+		int64(a.RefreshIdle), int64(a.RefreshAbsolute), a.Registered, a.RequirePKCE, a.ResourceServer}
 	return args, e.err
 }
 

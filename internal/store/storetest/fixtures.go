@@ -54,6 +54,8 @@ func app(n int) store.App {
 		RefreshTokens:          true,
 		RefreshIdle:            90 * 24 * time.Hour,
 		RefreshAbsolute:        store.NoRefreshLimit,
+		RequirePKCE:            true,
+		ResourceServer:         true,
 		Registered:             true,
 		PostLogoutRedirectURIs: []string{"https://app.example/signed-out", "http://localhost:3000/"},
 		CreatedAt:              at(3 * time.Hour),
