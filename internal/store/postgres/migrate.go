@@ -126,3 +126,24 @@ func version(ctx context.Context, conn *pgx.Conn) (int, error) {
 func newerError(have, know int) error {
 	return fmt.Errorf("postgres: the database schema is version %d, newer than this hubid knows (%d): upgrade hubid before starting it on this database", have, know)
 }
+
+// SchemaCurrent reports, with one cheap query, whether the database is
+// reachable and its schema is the version this binary knows (/readyz): an
+// error says what is wrong in one line.
+func (db *DB) SchemaCurrent(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("postgres: %s", oneLine(err))
+	}
+	switch {
+	case have > len(ms):
+		return newerError(have, len(ms))
+	case have < len(ms):
+		return fmt.Errorf("postgres: the database schema is version %d, older than this hubid's (%d): run 'hubid migrate'", have, len(ms))
+	}
+	return nil
+}

@@ -95,3 +95,20 @@ func apply(ctx context.Context, w *sql.DB, m migration) error {
 	}
 	return tx.Commit()
 }
+
+// SchemaCurrent reports, with one cheap query, whether the database is
+// readable and its schema is the version this binary knows (/readyz).
+func (db *DB) SchemaCurrent(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if have != len(ms) {
+		return fmt.Errorf("sqlite: the database schema is version %d, this hubid's is %d", have, len(ms))
+	}
+	return nil
+}
