@@ -9,11 +9,11 @@ import (
 )
 
 // schemaChecker is what both backends offer /readyz: one cheap query that
-// fails when the database is unreachable or its schema is not the version
-// this binary knows. It is not part of store.Store; a store without it is
+// fails when the database is unreachable or its schema lacks a migration
+// this binary needs (a newer schema is ready: migrations only add). It is not part of store.Store; a store without it is
 // checked with a read of the signing keys instead.
 type schemaChecker interface {
-	SchemaCurrent(ctx context.Context) error
+	SchemaReady(ctx context.Context) error
 }
 
 // readyTimeout bounds the readiness check, so that a load balancer's probe
@@ -23,7 +23,7 @@ const readyTimeout = 2 * time.Second
 // withHealth adds the load balancers' endpoints in front of h: GET /healthz
 // answers 200 "ok" while the process serves (it touches nothing), GET
 // /readyz answers 200 when the database is reachable and its schema
-// current, else 503 with the reason in one line of JSON.
+// has every migration this binary needs, else 503 with the reason in one line of JSON.
 func (p *Provider) withHealth(h http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +41,7 @@ func (p *Provider) serveReady(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	var err error
 	if sc, ok := p.Store.(schemaChecker); ok {
-		err = sc.SchemaCurrent(ctx)
+		err = sc.SchemaReady(ctx)
 	} else {
 		_, err = p.Store.Keys(ctx)
 	}

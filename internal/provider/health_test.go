@@ -12,8 +12,8 @@ import (
 )
 
 // TestHealth: /healthz answers ok; /readyz is 200 on a current database
-// (SQLite and PostgreSQL) and 503 with a one-line JSON reason once the
-// database is gone.
+// (SQLite and PostgreSQL) or a newer one, and 503 with a one-line JSON
+// reason once the database is gone or lacks a migration.
 func TestHealth(t *testing.T) {
 	ctx := context.Background()
 	check := func(t *testing.T, p *provider.Provider, path string, wantCode int, wantBody string) {
@@ -49,11 +49,17 @@ func TestHealth(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, p, "/readyz", 200, `"status":"ready"`)
-		// A newer hubid migrated the database: this one is not ready.
+		// A newer hubid migrated the database (migrations only add): this
+		// replica keeps serving until it is replaced.
 		if _, err := db.Pool().Exec(ctx, `INSERT INTO migrations (version, name) VALUES (999, '0999_future.sql')`); err != nil {
 			t.Fatal(err)
 		}
-		check(t, p, "/readyz", 503, "newer than this hubid knows")
+		check(t, p, "/readyz", 200, `"status":"ready"`)
+		// A schema missing a migration this binary needs is not ready.
+		if _, err := db.Pool().Exec(ctx, `DELETE FROM migrations WHERE version >= (SELECT max(version) FROM migrations WHERE version < 999)`); err != nil {
+			t.Fatal(err)
+		}
+		check(t, p, "/readyz", 503, "run 'hubid migrate'")
 		check(t, p, "/healthz", 200, "ok")
 	})
 }

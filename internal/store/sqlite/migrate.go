@@ -96,9 +96,10 @@ func apply(ctx context.Context, w *sql.DB, m migration) error {
 	return tx.Commit()
 }
 
-// SchemaCurrent reports, with one cheap query, whether the database is
-// readable and its schema is the version this binary knows (/readyz).
-func (db *DB) SchemaCurrent(ctx context.Context) error {
+// SchemaReady reports, with one cheap query, whether the database is
+// readable and its schema has every migration this binary needs (/readyz;
+// a newer schema is ready, as on PostgreSQL).
+func (db *DB) SchemaReady(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -107,8 +108,8 @@ func (db *DB) SchemaCurrent(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if have != len(ms) {
-		return fmt.Errorf("sqlite: the database schema is version %d, this hubid's is %d", have, len(ms))
+	if have < len(ms) {
+		return fmt.Errorf("sqlite: the database schema is version %d, older than this hubid's (%d): run 'hubid migrate'", have, len(ms))
 	}
 	return nil
 }
