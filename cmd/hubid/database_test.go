@@ -67,3 +67,28 @@ func TestDatabasePostgres(t *testing.T) {
 		t.Error("SQLite under --data sees the PostgreSQL hub's user")
 	}
 }
+
+// TestMigrateFromSQLite: migrate --from-sqlite copies an SQLite hub's users
+// into PostgreSQL, and refuses a second copy into the now non-empty target.
+// (internal/store/storecopy proves that issued tokens keep working.)
+func TestMigrateFromSQLite(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	if code, _, stderr := run(t, dir, "", "user", "add", "alice", "--data", dir); code != exitOK {
+		t.Fatalf("user add: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, dir, "", "migrate", "--database", url, "--from-sqlite", dir)
+	if code != exitOK || !strings.Contains(stdout, "copied") {
+		t.Fatalf("migrate --from-sqlite: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := run(t, dir, "", "user", "list", "--database", url); code != exitOK || !strings.Contains(stdout, "alice") {
+		t.Fatalf("user list on PostgreSQL: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, dir, "", "migrate", "--database", url, "--from-sqlite", dir)
+	if code == exitOK || !strings.Contains(stderr, "not empty") {
+		t.Errorf("second migrate --from-sqlite: exit %d, stderr %q; want a refusal saying the target is not empty", code, stderr)
+	}
+	if code, _, stderr := run(t, dir, "", "migrate", "--from-sqlite", dir); code == exitOK || !strings.Contains(stderr, "--database") {
+		t.Errorf("--from-sqlite without --database: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -23,8 +23,12 @@ import (
 )
 
 // TestMain lets the test binary play a tiny Space app when run by
-// "hubid space run" (HUBID_TEST_SPACEAPP=1).
+// "hubid space run" (HUBID_TEST_SPACEAPP=1), and hubid itself, as a
+// process of its own (HUBID_TEST_MAIN=1, see startProcess).
 func TestMain(m *testing.M) {
+	if os.Getenv("HUBID_TEST_MAIN") == "1" {
+		main()
+	}
 	if os.Getenv("HUBID_TEST_SPACEAPP") == "1" {
 		os.Exit(spaceApp())
 	}

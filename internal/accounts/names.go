@@ -71,6 +71,7 @@ var reservedNames = map[string]bool{
 	"api": true, "oauth": true, "login": true, "logout": true, "settings": true, "avatars": true,
 	"static": true, "spaces": true, "admin": true, "docs": true, "new": true, "signup": true,
 	"join": true, "organizations": true, "models": true, "datasets": true,
+	"healthz": true, "readyz": true,
 }
 
 func isAlnum(r rune) bool {

@@ -80,6 +80,8 @@ type Provider struct {
 	Server *server.Server
 	log    *slog.Logger
 	now    func() time.Time
+	// handler is the server's, behind /healthz and /readyz.
+	handler http.Handler
 }
 
 // New builds the provider: it loads (or creates) the store's secrets and
@@ -139,11 +141,14 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Server: srv, log: cfg.Logger, now: cfg.Now}, nil
+	p := &Provider{Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Server: srv, log: cfg.Logger, now: cfg.Now}
+	p.handler = p.withHealth(srv.Handler())
+	return p, nil
 }
 
-// Handler returns the provider's root HTTP handler.
-func (p *Provider) Handler() http.Handler { return p.Server.Handler() }
+// Handler returns the provider's root HTTP handler: the server's, with
+// GET /healthz and GET /readyz for load balancers (health.go).
+func (p *Provider) Handler() http.Handler { return p.handler }
 
 // Issuer returns the issuer URL, without trailing slash.
 func (p *Provider) Issuer() string { return p.Server.Issuer() }

@@ -126,3 +126,24 @@ func version(ctx context.Context, conn *pgx.Conn) (int, error) {
 func newerError(have, know int) error {
 	return fmt.Errorf("postgres: the database schema is version %d, newer than this hubid knows (%d): upgrade hubid before starting it on this database", have, know)
 }
+
+// SchemaReady reports, with one cheap query, whether the database is
+// reachable and its schema has every migration this binary needs
+// (/readyz): an error says what is wrong in one line. A newer schema is
+// ready: a running replica keeps serving while a newer one upgrades the
+// database, since migrations only add (see the README on fleet upgrades),
+// though an older binary refuses to start on it.
+func (db *DB) SchemaReady(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("postgres: %s", oneLine(err))
+	}
+	if have < len(ms) {
+		return fmt.Errorf("postgres: the database schema is version %d, older than this hubid's (%d): run 'hubid migrate'", have, len(ms))
+	}
+	return nil
+}

@@ -317,3 +317,8 @@ func lists(ls ...*[]string) {
 		}
 	}
 }
+
+// Pool is the connection pool, for copying a hub into this database
+// (storecopy) and for readiness checks; the store itself never hands out
+// SQL otherwise.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }

@@ -95,3 +95,21 @@ func apply(ctx context.Context, w *sql.DB, m migration) error {
 	}
 	return tx.Commit()
 }
+
+// SchemaReady reports, with one cheap query, whether the database is
+// readable and its schema has every migration this binary needs (/readyz;
+// a newer schema is ready, as on PostgreSQL).
+func (db *DB) SchemaReady(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.r.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if have < len(ms) {
+		return fmt.Errorf("sqlite: the database schema is version %d, older than this hubid's (%d): run 'hubid migrate'", have, len(ms))
+	}
+	return nil
+}

@@ -763,3 +763,17 @@ func render(v any) string {
 		return fmt.Sprint(v)
 	}
 }
+
+// ReadSnapshot runs fn in one read-only transaction on a reader
+// connection: everything fn reads comes from one snapshot of the file,
+// however long fn takes and whatever other processes write meanwhile. It
+// exists for copying a hub to another database (storecopy); the store
+// itself never hands out SQL.
+func (db *DB) ReadSnapshot(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
