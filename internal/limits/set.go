@@ -36,13 +36,16 @@ const (
 	UserCodeIP
 	// Authorize: authorization requests per client IP.
 	Authorize
+	// CredentialsRevoke: leaked-token reports (POST
+	// /api/credentials/revoke) per client IP; anyone may send them.
+	CredentialsRevoke
 	numKinds
 )
 
 // Flag returns the serve/dev flag that sets k, without dashes.
 func (k Kind) Flag() string {
 	return [...]string{"limit-login", "limit-login-ip", "limit-token", "limit-device", "limit-user-code",
-		"limit-user-code-ip", "limit-authorize"}[k]
+		"limit-user-code-ip", "limit-authorize", "limit-credentials-revoke"}[k]
 }
 
 // Description says what k counts, for --help and the README.
@@ -55,6 +58,7 @@ func (k Kind) Description() string {
 		"device user codes entered per browser session",
 		"device user codes entered per client IP",
 		"authorization requests per client IP",
+		"leaked-token reports (POST /api/credentials/revoke) per client IP",
 	}[k]
 }
 
@@ -91,6 +95,9 @@ func Default() Config {
 		UserCodeSession: {N: 10, Per: time.Minute},
 		UserCodeIP:      {N: 30, Per: time.Minute},
 		Authorize:       {N: 600, Per: time.Minute},
+		// Reporting a leaked token is rare; 30 a minute is plenty for a
+		// scanner reporting what it found, and caps the writes it causes.
+		CredentialsRevoke: {N: 30, Per: time.Minute},
 	}}
 }
 

@@ -60,6 +60,9 @@ type Config struct {
 	// `hubid dev` always pass one. A database sealed with another key, or
 	// sealed when this is nil, is refused.
 	SecretKey *secretbox.Key
+	// TokenDefaultExpiry: see server.Config.TokenDefaultExpiry (0: new
+	// tokens never expire unless their creator says).
+	TokenDefaultExpiry time.Duration
 }
 
 // Provider is a built provider stack.
@@ -126,7 +129,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	srv, err := server.New(server.Config{
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
-		MACKey: macKey, Codes: codes, Token: token, Limits: lim,
+		MACKey: macKey, Codes: codes, Token: token, Limits: lim, TokenDefaultExpiry: cfg.TokenDefaultExpiry,
 	})
 	if err != nil {
 		return nil, err

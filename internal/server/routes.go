@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	api("/oauth/revoke", s.token.ServeRevoke, "POST")
 	api("/oauth/introspect", s.token.ServeIntrospect, "POST")
 	api("/api/whoami-v2", s.serveWhoami, "GET")
+	api("/api/credentials/revoke", s.serveCredentialsRevoke, "POST")
 	mux.Handle("PUT /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceSync))
 	mux.Handle("DELETE /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceDelete))
 
@@ -63,6 +64,10 @@ func (s *Server) routes() http.Handler {
 	page("GET /settings/connected-applications", s.serveConnectedApps)
 	form("POST /settings/connected-applications/revoke", s.serveRevokeApp)
 	form("POST /settings/connected-applications/orgs", s.serveAppOrgs)
+	page("GET /settings/tokens", s.serveTokens)
+	form("POST /settings/tokens/create", s.serveCreateToken)
+	form("POST /settings/tokens/revoke", s.serveRevokeToken)
+	form("POST /settings/tokens/rotate", s.serveRotateToken)
 	page("GET /{$}", s.serveHome)
 	// Other methods on a page get a 405 page, not the catch-all's 404.
 	for _, path := range []string{"/oauth/authorize", "/login", "/logout"} {

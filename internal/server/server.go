@@ -70,6 +70,9 @@ type Config struct {
 	// Limits rate-limits sign-in, user-code entry and authorization
 	// requests; nil: none.
 	Limits *limits.Set
+	// TokenDefaultExpiry is the lifetime the tokens page proposes for a
+	// new user access token; 0 proposes tokens that never expire.
+	TokenDefaultExpiry time.Duration
 }
 
 // Server is the HTTP side of the provider.
@@ -90,7 +93,8 @@ type Server struct {
 	limits  *limits.Set // nil: none
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
-	customHosts  bool // Config.SpaceCustomDomains
+	customHosts  bool          // Config.SpaceCustomDomains
+	tokenExpiry  time.Duration // Config.TokenDefaultExpiry
 	handler      http.Handler
 	pages        *pages
 }
@@ -146,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		codes:        cfg.Codes,
 		token:        cfg.Token,
 		limits:       cfg.Limits,
+		tokenExpiry:  cfg.TokenDefaultExpiry,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
