@@ -34,7 +34,7 @@ func formsFor(body, action string) []url.Values {
 	return out
 }
 
-var newTokenRE = regexp.MustCompile(`id="new-token"[^>]* value="([^"]+)"`)
+var newTokenRE = regexp.MustCompile(`<textarea id="new-token"[^>]*>([^<]+)</textarea>`)
 
 // newTokenOn returns the token shown once on the page, or "".
 func newTokenOn(body string) string {
