@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,37 @@ func TestTokenRevokeRotate(t *testing.T) {
 	}
 	if code, _, stderr := run(t, dir, "", "token", "revoke", "--user", "dana"); code != exitUsage || !strings.Contains(stderr, "give the id") {
 		t.Errorf("revoke without id: %d %s", code, stderr)
+	}
+}
+
+// TestTokenDefaultExpiryFlag: 90 days unless --token-default-expiry or
+// HUBID_TOKEN_DEFAULT_EXPIRY says otherwise (0 = never); negative or
+// unreadable values are usage errors naming the flag or variable.
+func TestTokenDefaultExpiryFlag(t *testing.T) {
+	parse := func(envv map[string]string, args ...string) (serveConfig, error) {
+		e := &env{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return envv[k] }}
+		return e.parseServe(append([]string{"--data", t.TempDir()}, args...), true)
+	}
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want time.Duration
+		err  string
+	}{
+		{want: 90 * 24 * time.Hour},
+		{args: []string{"--token-default-expiry", "0"}, want: 0},
+		{env: map[string]string{"HUBID_TOKEN_DEFAULT_EXPIRY": "720h"}, want: 720 * time.Hour},
+		{env: map[string]string{"HUBID_TOKEN_DEFAULT_EXPIRY": "720h"}, args: []string{"--token-default-expiry", "48h"}, want: 48 * time.Hour},
+		{args: []string{"--token-default-expiry", "-1h"}, err: "--token-default-expiry -1h0m0s is negative"},
+		{env: map[string]string{"HUBID_TOKEN_DEFAULT_EXPIRY": "soon"}, err: `HUBID_TOKEN_DEFAULT_EXPIRY "soon" is not a duration`},
+	}
+	for _, tc := range tests {
+		cfg, err := parse(tc.env, tc.args...)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%v %v: error %v, want %q", tc.env, tc.args, err, tc.err)
+		case tc.err == "" && (err != nil || cfg.TokenDefaultExpiry != tc.want):
+			t.Errorf("%v %v: %v, %v; want %v", tc.env, tc.args, cfg.TokenDefaultExpiry, err, tc.want)
+		}
 	}
 }
