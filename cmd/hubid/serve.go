@@ -44,6 +44,9 @@ type serveConfig struct {
 	// with the secret key).
 	Limits        limits.Config
 	limitProblems []string
+	// TokenDefaultExpiry is the lifetime the tokens page proposes for new
+	// access tokens (--token-default-expiry); 0 = never expire.
+	TokenDefaultExpiry time.Duration
 	// SecretKey seals the database's secrets: serve's --secret-key-file
 	// (or HUBID_SECRET_KEY), required; dev's key file in its data directory.
 	SecretKey *secretbox.Key
@@ -67,6 +70,9 @@ func (c serveConfig) Validate() error {
 	}
 	if c.MaxConnections < 1 {
 		problems = append(problems, fmt.Sprintf("--max-connections %d: give at least 1 (the default is %d)", c.MaxConnections, defaultMaxConnections))
+	}
+	if c.TokenDefaultExpiry < 0 {
+		problems = append(problems, fmt.Sprintf("--token-default-expiry %v is negative; give a duration such as 2160h (90 days), or 0 for tokens that never expire", c.TokenDefaultExpiry))
 	}
 	if c.GCInterval < time.Second {
 		problems = append(problems, fmt.Sprintf("--gc-interval %v is too short; give at least 1s (the default is %v)", c.GCInterval, defaultGCInterval))
@@ -123,6 +129,14 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 	fs.IntVar(&cfg.MaxConnections, "max-connections", maxConns,
 		"most connections open at once; more wait in the kernel's backlog. Keep it well under the open-file limit (ulimit -n) (env HUBID_MAX_CONNECTIONS)")
 	fs.DurationVar(&cfg.GCInterval, "gc-interval", defaultGCInterval, "how often expired codes, tokens and sessions are deleted")
+	tokenExpiry := accounts.DefaultTokenExpiry
+	if v := e.getenv("HUBID_TOKEN_DEFAULT_EXPIRY"); v != "" {
+		var err error
+		if tokenExpiry, err = time.ParseDuration(v); err != nil {
+			cfg.limitProblems = append(cfg.limitProblems, fmt.Sprintf("HUBID_TOKEN_DEFAULT_EXPIRY %q is not a duration such as 2160h", v))
+		}
+	}
+	fs.DurationVar(&cfg.TokenDefaultExpiry, "token-default-expiry", tokenExpiry, "lifetime proposed for new access tokens on the tokens page; 0 = never expire (env HUBID_TOKEN_DEFAULT_EXPIRY)")
 	proxies := fs.String("trusted-proxies", e.getenv("HUBID_TRUSTED_PROXIES"), "CIDR prefixes of the proxies in front, whose X-Forwarded-For gives the client IP; without them the peer address is the client's (env HUBID_TRUSTED_PROXIES)")
 	limitFlags := e.limitFlags(fs, &cfg)
 	defRegistration := "off"
@@ -257,7 +271,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
 		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey, DevClientID: cfg.devClientID,
-		Registration: cfg.Registration,
+		Registration: cfg.Registration, TokenDefaultExpiry: cfg.TokenDefaultExpiry,
 	})
 	if err != nil {
 		ln.Close()

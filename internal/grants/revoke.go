@@ -45,7 +45,11 @@ var introspectPolicy = Policy{
 // authenticate, public clients send client_id. Revoking a refresh token
 // revokes its whole family; revoking an access token revokes that token.
 // Unknown tokens, and tokens of another client, get 200 and change
-// nothing, so the endpoint tells no one whether a token exists.
+// nothing, so the endpoint tells no one whether a token exists. A user
+// access token (hf_…) is treated as another client's: RFC 7009 §2.1 has a
+// client revoke its own tokens, and an hf_ token belongs to none. Its
+// owner revokes it on /settings/tokens or with `hubid token revoke`, and
+// anyone who found it reports it at POST /api/credentials/revoke.
 func (h *Handler) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 	req, e := h.endpointRequest(w, r, revokePolicy)
 	if e != nil {

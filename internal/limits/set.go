@@ -39,13 +39,16 @@ const (
 	// Register: dynamic client registrations per client IP; each that
 	// succeeds writes an app.
 	Register
+	// CredentialsRevoke: leaked-token reports (POST
+	// /api/credentials/revoke) per client IP; anyone may send them.
+	CredentialsRevoke
 	numKinds
 )
 
 // Flag returns the serve/dev flag that sets k, without dashes.
 func (k Kind) Flag() string {
 	return [...]string{"limit-login", "limit-login-ip", "limit-token", "limit-device", "limit-user-code",
-		"limit-user-code-ip", "limit-authorize", "limit-register"}[k]
+		"limit-user-code-ip", "limit-authorize", "limit-register", "limit-credentials-revoke"}[k]
 }
 
 // Description says what k counts, for --help and the README.
@@ -59,6 +62,7 @@ func (k Kind) Description() string {
 		"device user codes entered per client IP",
 		"authorization requests per client IP",
 		"dynamic client registrations per client IP",
+		"leaked-token reports (POST /api/credentials/revoke) per client IP",
 	}[k]
 }
 
@@ -96,6 +100,9 @@ func Default() Config {
 		UserCodeIP:      {N: 30, Per: time.Minute},
 		Authorize:       {N: 600, Per: time.Minute},
 		Register:        {N: 20, Per: time.Hour},
+		// Reporting a leaked token is rare; 30 a minute is plenty for a
+		// scanner reporting what it found, and caps the writes it causes.
+		CredentialsRevoke: {N: 30, Per: time.Minute},
 	}}
 }
 

@@ -67,6 +67,9 @@ type Config struct {
 	// Registration says which clients may register themselves (RFC 7591);
 	// the zero value is off.
 	Registration protocol.RegistrationPolicy
+	// TokenDefaultExpiry: see server.Config.TokenDefaultExpiry (0: new
+	// tokens never expire unless their creator says).
+	TokenDefaultExpiry time.Duration
 }
 
 // Provider is a built provider stack.
@@ -136,7 +139,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		Issuer: cfg.Issuer, Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Logger: cfg.Logger, Now: cfg.Now,
 		SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, FailedLoginDelay: cfg.FailedLoginDelay, Sleep: cfg.Sleep,
 		MACKey: macKey, Codes: codes, Token: token, Limits: lim, DevClientID: cfg.DevClientID,
-		Registration: cfg.Registration,
+		Registration: cfg.Registration, TokenDefaultExpiry: cfg.TokenDefaultExpiry,
 	})
 	if err != nil {
 		return nil, err

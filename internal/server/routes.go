@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	api("/oauth/revoke", s.token.ServeRevoke, "POST")
 	api("/oauth/introspect", s.token.ServeIntrospect, "POST")
 	api("/api/whoami-v2", s.serveWhoami, "GET")
+	api("/api/credentials/revoke", s.serveCredentialsRevoke, "POST")
 	mux.Handle("PUT /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceSync))
 	mux.Handle("DELETE /api/spaces/{owner}/{name}", http.HandlerFunc(s.serveSpaceDelete))
 
@@ -65,6 +66,10 @@ func (s *Server) routes() http.Handler {
 	page("GET /settings/connected-applications", s.serveConnectedApps)
 	form("POST /settings/connected-applications/revoke", s.serveRevokeApp)
 	form("POST /settings/connected-applications/orgs", s.serveAppOrgs)
+	page("GET /settings/tokens", s.serveTokens)
+	form("POST /settings/tokens/create", s.serveCreateToken)
+	form("POST /settings/tokens/revoke", s.serveRevokeToken)
+	form("POST /settings/tokens/rotate", s.serveRotateToken)
 	page("GET /{$}", s.serveHome)
 	if s.devClientID != "" {
 		page("GET "+DevCallbackPath, s.serveDevCallback)

@@ -78,6 +78,9 @@ type Config struct {
 	// Registration says which clients may register themselves at
 	// /oauth/register (RFC 7591); the zero value is off.
 	Registration protocol.RegistrationPolicy
+	// TokenDefaultExpiry is the lifetime the tokens page proposes for a
+	// new user access token; 0 proposes tokens that never expire.
+	TokenDefaultExpiry time.Duration
 }
 
 // Server is the HTTP side of the provider.
@@ -100,7 +103,8 @@ type Server struct {
 	registration protocol.RegistrationPolicy
 	// spacesDomain: Spaces live at {owner}-{name}.{spacesDomain}.
 	spacesDomain string
-	customHosts  bool // Config.SpaceCustomDomains
+	customHosts  bool          // Config.SpaceCustomDomains
+	tokenExpiry  time.Duration // Config.TokenDefaultExpiry
 	handler      http.Handler
 	pages        *pages
 	devClientID  string // "": no /dev/callback (see Config.DevClientID)
@@ -159,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 		limits:       cfg.Limits,
 		devClientID:  cfg.DevClientID,
 		registration: cfg.Registration,
+		tokenExpiry:  cfg.TokenDefaultExpiry,
 	}
 	if s.spacesDomain == "" {
 		s.spacesDomain = "localhost"
