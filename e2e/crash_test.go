@@ -175,7 +175,13 @@ func flowsUntilKilled(t *testing.T, issuer, data string, dev *process, min int) 
 
 func userinfoStatus(t *testing.T, issuer, token string) int {
 	t.Helper()
-	req, _ := http.NewRequest("GET", issuer+"/oauth/userinfo", nil)
+	return bearerStatus(t, issuer+"/oauth/userinfo", token)
+}
+
+// bearerStatus is the status of a GET of u with token as a bearer token.
+func bearerStatus(t *testing.T, u, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -85,12 +85,5 @@ func TestTokensPageInBrowser(t *testing.T) {
 
 func whoamiStatus(t *testing.T, issuer, token string) int {
 	t.Helper()
-	req, _ := http.NewRequest("GET", issuer+"/api/whoami-v2", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return bearerStatus(t, issuer+"/api/whoami-v2", token)
 }

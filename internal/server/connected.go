@@ -135,11 +135,12 @@ func (s *Server) serveConnectedApps(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "connected.html", pageData{Title: "Connected applications", User: sess.User.Username, Body: p})
 }
 
-// appForm reads a connected-applications form about one app: the session
-// (or a redirect to the login page), the parsed form, and its token, a MAC
-// of purpose and the form's client_id under the session. It answers the
-// request itself and reports false when the form cannot be acted on.
-func (s *Server) appForm(w http.ResponseWriter, r *http.Request, purpose string) (*session, url.Values, bool) {
+// sessionForm reads a settings form about one thing (an app, a token):
+// the session (or a redirect to the login page), the parsed form, and its
+// token, a MAC of purpose and the form's idField under the session. It
+// answers the request itself and reports false when the form cannot be
+// acted on.
+func (s *Server) sessionForm(w http.ResponseWriter, r *http.Request, purpose, idField string) (*session, url.Values, bool) {
 	sess := s.requireSession(w, r)
 	if sess == nil {
 		return nil, nil, false
@@ -149,11 +150,16 @@ func (s *Server) appForm(w http.ResponseWriter, r *http.Request, purpose string)
 		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
 		return nil, nil, false
 	}
-	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, purpose, form.Get("client_id")))) {
+	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, purpose, form.Get(idField)))) {
 		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
 		return nil, nil, false
 	}
 	return sess, form, true
+}
+
+// appForm is sessionForm for a connected-applications form (client_id).
+func (s *Server) appForm(w http.ResponseWriter, r *http.Request, purpose string) (*session, url.Values, bool) {
+	return s.sessionForm(w, r, purpose, "client_id")
 }
 
 // serveRevokeApp is POST /settings/connected-applications/revoke: forget

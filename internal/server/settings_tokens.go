@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,25 +124,9 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, sess *sess
 	s.render(w, r, status, "tokens.html", pageData{Title: "Access tokens", User: sess.User.Username, Body: p})
 }
 
-// tokenForm reads a tokens-page form: the session (or a redirect to the
-// login page), the parsed form, and checks its MAC over purpose and the
-// form's id. It answers the request itself and reports false when the form
-// cannot be acted on.
+// tokenForm is sessionForm for a tokens-page form (the token's id).
 func (s *Server) tokenForm(w http.ResponseWriter, r *http.Request, purpose string) (*session, url.Values, bool) {
-	sess := s.requireSession(w, r)
-	if sess == nil {
-		return nil, nil, false
-	}
-	form, perr := httpx.ParseForm(w, r)
-	if perr != nil {
-		s.renderError(w, r, perr.HTTPStatus(), errorPage{Heading: "Bad request", Message: perr.Description})
-		return nil, nil, false
-	}
-	if !hmac.Equal([]byte(form.Get("token")), []byte(s.sessionMAC(sess, purpose, form.Get("id")))) {
-		s.renderError(w, r, http.StatusForbidden, errorPage{Heading: "Not accepted", Message: "The form was not sent by this hub for your current session."})
-		return nil, nil, false
-	}
-	return sess, form, true
+	return s.sessionForm(w, r, purpose, "id")
 }
 
 // serveCreateToken is POST /settings/tokens/create. Bad input answers the
