@@ -278,6 +278,11 @@ type Store interface {
 	CreateUser(ctx context.Context, u User) error
 	User(ctx context.Context, id string) (User, error)
 	UserByName(ctx context.Context, username string) (User, error)
+	// UserByEmail returns the one user whose email is email, ignoring
+	// ASCII case. An email no user has, "" and an email several users
+	// share (emails are not unique) are all ErrNotFound: an address that
+	// names no one person signs no one in.
+	UserByEmail(ctx context.Context, email string) (User, error)
 	UpdateUser(ctx context.Context, id string, update func(*User) error) error
 	// DeleteUser removes the user with its memberships, consents, redeemed
 	// codes, the device codes it approved or denied, sessions and tokens.

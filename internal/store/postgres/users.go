@@ -58,6 +58,22 @@ func (db *DB) UserByName(ctx context.Context, username string) (store.User, erro
 	return db.userWhere(ctx, `SELECT `+userCols+` FROM users WHERE ascii_lower(username) = ascii_lower($1)`, username)
 }
 
+// UserByEmail implements store.Store. The match ignores ASCII case.
+func (db *DB) UserByEmail(ctx context.Context, email string) (store.User, error) {
+	if email == "" {
+		return store.User{}, store.ErrNotFound
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE ascii_lower(email) = ascii_lower($1) LIMIT 2`, email)
+	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.User, error) { return scanUser(row) })
+	if err != nil {
+		return store.User{}, fail("get user by email", err)
+	}
+	if len(us) != 1 {
+		return store.User{}, store.ErrNotFound
+	}
+	return us[0], nil
+}
+
 // UpdateUser implements store.Store. update must not change the ID.
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {

@@ -74,6 +74,33 @@ func (db *DB) UserByName(ctx context.Context, username string) (store.User, erro
 	return db.userWhere(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username)
 }
 
+// UserByEmail implements store.Store. The match ignores ASCII case.
+func (db *DB) UserByEmail(ctx context.Context, email string) (store.User, error) {
+	if email == "" {
+		return store.User{}, store.ErrNotFound
+	}
+	rows, err := db.query(ctx, `SELECT `+userCols+` FROM users WHERE email = ? COLLATE NOCASE LIMIT 2`, email)
+	if err != nil {
+		return store.User{}, fail("get user by email", err)
+	}
+	defer rows.Close()
+	var us []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return store.User{}, fail("get user by email", err)
+		}
+		us = append(us, u)
+	}
+	if err := rows.Err(); err != nil {
+		return store.User{}, fail("get user by email", err)
+	}
+	if len(us) != 1 {
+		return store.User{}, store.ErrNotFound
+	}
+	return us[0], nil
+}
+
 // UpdateUser implements store.Store. update must not change the ID.
 func (db *DB) UpdateUser(ctx context.Context, id string, update func(*store.User) error) error {
 	err := db.write(ctx, func(t *tx) error {

@@ -21,6 +21,7 @@ func Users(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, []test{
 		{"Users/RoundTrip", x.usersRoundTrip},
 		{"Users/Errors", x.usersErrors},
+		{"Users/ByEmail", x.usersByEmail},
 		{"Users/Update", x.usersUpdate},
 		{"Users/ConcurrentUpdates", x.usersConcurrentUpdates},
 		{"Users/DeleteCascades", x.usersDeleteCascades},
@@ -49,6 +50,43 @@ func (x suite) usersRoundTrip(t *testing.T) {
 	list, err := s.ListUsers(ctx)
 	must(t, err)
 	diff(t, "ListUsers", []store.User{a, b}, list, cmpopts.SortSlices(func(x, y store.User) bool { return x.ID < y.ID }))
+}
+
+// usersByEmail: UserByEmail ignores ASCII case and finds only the one
+// user who has the address; "", an unknown address and a shared one are
+// ErrNotFound.
+func (x suite) usersByEmail(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a, b := alice(), bob() // bob has no email
+	must(t, s.CreateUser(ctx, a))
+	must(t, s.CreateUser(ctx, b))
+	for _, email := range []string{"alice@example.com", "Alice@Example.COM", "ALICE@EXAMPLE.COM"} {
+		got, err := s.UserByEmail(ctx, email)
+		must(t, err)
+		diff(t, "UserByEmail("+email+")", a, got)
+	}
+	for _, email := range []string{"", "nobody@example.com", "alice@example.co", "alice", "Alice"} {
+		if _, err := s.UserByEmail(ctx, email); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByEmail(%q) = %v, want ErrNotFound", email, err)
+		}
+	}
+	// A second user with the same address (other case): the address no
+	// longer names one person.
+	c := store.User{ID: "c0c000000000000000000003", Username: "carol", Email: "ALICE@example.com", CreatedAt: at(time.Hour)}
+	must(t, s.CreateUser(ctx, c))
+	if _, err := s.UserByEmail(ctx, "alice@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UserByEmail of a shared address = %v, want ErrNotFound", err)
+	}
+	// Changing carol's address makes alice's unique again.
+	must(t, s.UpdateUser(ctx, c.ID, func(u *store.User) error { u.Email = "carol@example.com"; return nil }))
+	got, err := s.UserByEmail(ctx, "alice@example.com")
+	must(t, err)
+	diff(t, "UserByEmail after the change", a, got)
+	got, err = s.UserByEmail(ctx, "CAROL@example.com")
+	must(t, err)
+	if got.ID != c.ID {
+		t.Errorf("UserByEmail(CAROL@example.com) = %s, want carol", got.Username)
+	}
 }
 
 func (x suite) usersErrors(t *testing.T) {
