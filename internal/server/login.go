@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hubid/hubid/internal/httpx"
@@ -70,6 +71,10 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized)
 		return
 	}
+	// The limit is keyed by what was typed (takeLogin lowercases it), not
+	// by the account it resolves to: keyed by the account, a limit used up
+	// under a username would then refuse its email too, telling whoever
+	// tries which address belongs to which username.
 	hold, wait, allowed := s.takeLogin(r, username)
 	if !allowed {
 		// A refusal waits as a failure does: a flood of them then costs
@@ -78,7 +83,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		s.tooMany(w, r, wait, "Too many sign-in attempts", "Too many failed sign-ins for this account from your network.")
 		return
 	}
-	u, err := s.store.UserByName(r.Context(), username)
+	u, err := s.lookupLogin(r.Context(), username)
 	var ok bool
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -109,6 +114,16 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.InfoContext(r.Context(), "login", "user_id", u.ID)
 	http.Redirect(w, r, s.bindReauth(sess, next), http.StatusSeeOther)
+}
+
+// lookupLogin finds the user a sign-in names: by email when the input
+// has an "@" (no username has one), by username otherwise. Both ignore
+// ASCII case.
+func (s *Server) lookupLogin(ctx context.Context, input string) (store.User, error) {
+	if strings.Contains(input, "@") {
+		return s.store.UserByEmail(ctx, input)
+	}
+	return s.store.UserByName(ctx, input)
 }
 
 // failedLoginDelay slows down password guessing a little.
