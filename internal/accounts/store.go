@@ -24,6 +24,7 @@ type Lookup interface {
 type Store interface {
 	Lookup
 	CreateUser(ctx context.Context, u store.User) error
+	User(ctx context.Context, id string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, update func(*store.User) error) error
 	DeleteUser(ctx context.Context, id string) error
 	CreateOrg(ctx context.Context, o store.Org) error

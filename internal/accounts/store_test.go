@@ -93,6 +93,14 @@ func (f *fakeStore) userByID(id string) (string, bool) {
 	return "", false
 }
 
+func (f *fakeStore) User(_ context.Context, id string) (store.User, error) {
+	k, ok := f.userByID(id)
+	if !ok {
+		return store.User{}, store.ErrNotFound
+	}
+	return f.users[k], nil
+}
+
 func (f *fakeStore) UpdateUser(_ context.Context, id string, update func(*store.User) error) error {
 	k, ok := f.userByID(id)
 	if !ok {
@@ -168,6 +176,11 @@ type fakeHasher struct{ calls int }
 func (h *fakeHasher) Hash(_ context.Context, pw string) (string, error) {
 	h.calls++
 	return "hashed:" + pw, nil
+}
+
+// Verify matches the hashes Hash makes.
+func (h *fakeHasher) Verify(_ context.Context, phc, pw string) (bool, error) {
+	return phc != "" && phc == "hashed:"+pw, nil
 }
 
 var (

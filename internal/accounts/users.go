@@ -112,6 +112,64 @@ func SetPassword(ctx context.Context, st Store, h PasswordHasher, username, pw s
 	return u, ended, nil
 }
 
+// PasswordChecker verifies a password and hashes a new one. *Hasher is
+// one.
+type PasswordChecker interface {
+	PasswordHasher
+	Verify(ctx context.Context, phc, pw string) (bool, error)
+}
+
+// ErrWrongPassword: the current password given to ChangePassword is not
+// the user's.
+var ErrWrongPassword = errors.New("wrong password")
+
+// ChangePassword is a signed-in user changing their own password: current
+// must be their password, and pw (checked against the policy) replaces
+// it. Unlike SetPassword, the admin's reset, it ends only the user's
+// browser sessions, every one of them; the caller starts a new one for the
+// browser that made the change. Tokens stay: OAuth apps the user
+// authorized and the user's access tokens (hf_…) keep working, as on
+// huggingface.co, where a password change revokes no token; a user who
+// fears a token leaked revokes it on the tokens or connected-apps page, and
+// an admin's reset (SetPassword) ends everything.
+//
+// A wrong current password is an error matching ErrWrongPassword; so is a
+// password changed by someone else between the check and the write, since
+// what was checked is no longer the password.
+func ChangePassword(ctx context.Context, st Store, h PasswordChecker, userID, current, pw string, now time.Time) (Ended, error) {
+	if err := CheckPassword(pw); err != nil {
+		return Ended{}, err
+	}
+	u, err := st.User(ctx, userID)
+	if err != nil {
+		return Ended{}, notFound(err, "user", userID)
+	}
+	if ok, err := h.Verify(ctx, u.PasswordHash, current); err != nil {
+		return Ended{}, err
+	} else if !ok {
+		return Ended{}, &ruleError{ErrWrongPassword, "the current password is not right"}
+	}
+	hash, err := h.Hash(ctx, pw)
+	if err != nil {
+		return Ended{}, err
+	}
+	err = st.UpdateUser(ctx, u.ID, func(stored *store.User) error {
+		if stored.PasswordHash != u.PasswordHash {
+			return &ruleError{ErrWrongPassword, "the password changed meanwhile; sign in again"}
+		}
+		stored.PasswordHash = hash
+		return nil
+	})
+	if err != nil {
+		return Ended{}, notFound(err, "user", u.Username)
+	}
+	var ended Ended
+	if ended.Sessions, err = st.DeleteUserSessions(ctx, u.ID); err != nil {
+		return ended, fmt.Errorf("the password of %s changed, but signing out their other sessions failed: %w", u.Username, err)
+	}
+	return ended, nil
+}
+
 // UserUpdate is what an admin changes of a user; nil fields stay as they
 // are.
 type UserUpdate struct {

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"testing"
@@ -120,6 +121,73 @@ func TestSetPassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestChangePassword(t *testing.T) {
+	tests := []struct {
+		name, userID, current, pw string
+		wantErr                   error
+		msg                       string
+	}{
+		{name: "ok", userID: "u-alice", current: "old password", pw: "a new password"},
+		{name: "wrong-current", userID: "u-alice", current: "old passwort", pw: "a new password", wantErr: ErrWrongPassword, msg: "the current password is not right"},
+		{name: "empty-current", userID: "u-alice", current: "", pw: "a new password", wantErr: ErrWrongPassword},
+		{name: "short", userID: "u-alice", current: "old password", pw: "1234567", wantErr: ErrInvalidPassword},
+		{name: "no-such-user", userID: "u-nobody", current: "old password", pw: "a new password", wantErr: store.ErrNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, h := newFakeStore(), &fakeHasher{}
+			a := st.users["alice"]
+			a.PasswordHash = "hashed:old password"
+			st.users["alice"] = a
+			ended, err := ChangePassword(ctx, st, h, tc.userID, tc.current, tc.pw, now)
+			checkErr(t, err, tc.wantErr, tc.msg)
+			stored := st.users["alice"]
+			if tc.wantErr != nil {
+				if stored.PasswordHash != "hashed:old password" || h.calls != 0 || len(st.revoked)+len(st.signedOut) != 0 {
+					t.Errorf("a refused change stored %q after %d hashes, revoked %v, signed out %v", stored.PasswordHash, h.calls, st.revoked, st.signedOut)
+				}
+				return
+			}
+			if stored.PasswordHash != "hashed:"+tc.pw {
+				t.Errorf("stored %q", stored.PasswordHash)
+			}
+			// Sessions end; tokens stay (a self-service change is not a reset).
+			if !slices.Equal(st.signedOut, []string{"u-alice"}) || len(st.revoked) != 0 || ended != (Ended{Sessions: 1}) {
+				t.Errorf("signed out %v, revoked %v, ended %+v; want alice's sessions only", st.signedOut, st.revoked, ended)
+			}
+		})
+	}
+}
+
+// TestChangePasswordRace: a password changed between the check of the
+// current one and the write is not overwritten.
+func TestChangePasswordRace(t *testing.T) {
+	st := newFakeStore()
+	a := st.users["alice"]
+	a.PasswordHash = "hashed:old password"
+	st.users["alice"] = a
+	h := &racingHasher{st: st}
+	_, err := ChangePassword(ctx, st, h, "u-alice", "old password", "a new password", now)
+	checkErr(t, err, ErrWrongPassword, "the password changed meanwhile; sign in again")
+	if got := st.users["alice"].PasswordHash; got != "hashed:reset by an admin" || len(st.signedOut) != 0 {
+		t.Errorf("stored %q, signed out %v; want the admin's password kept", got, st.signedOut)
+	}
+}
+
+// racingHasher is a fakeHasher during whose Hash an admin resets alice's
+// password.
+type racingHasher struct {
+	fakeHasher
+	st *fakeStore
+}
+
+func (h *racingHasher) Hash(ctx context.Context, pw string) (string, error) {
+	a := h.st.users["alice"]
+	a.PasswordHash = "hashed:reset by an admin"
+	h.st.users["alice"] = a
+	return h.fakeHasher.Hash(ctx, pw)
 }
 
 func TestDeleteUser(t *testing.T) {
