@@ -70,6 +70,8 @@ func (s *Server) routes() http.Handler {
 	form("POST /settings/tokens/create", s.serveCreateToken)
 	form("POST /settings/tokens/revoke", s.serveRevokeToken)
 	form("POST /settings/tokens/rotate", s.serveRotateToken)
+	page("GET /settings/password", s.servePasswordPage)
+	form("POST /settings/password", s.serveChangePassword)
 	page("GET /{$}", s.serveHome)
 	if s.devClientID != "" {
 		page("GET "+DevCallbackPath, s.serveDevCallback)

@@ -26,8 +26,11 @@ type KeySet interface {
 	Verify(ctx context.Context, token string) ([]byte, error)
 }
 
-// Passwords checks passwords against stored hashes.
+// Passwords checks passwords against stored hashes, and hashes the new
+// password of a change (/settings/password).
 type Passwords interface {
+	// Hash hashes pw into the PHC string to store.
+	Hash(ctx context.Context, pw string) (string, error)
 	// Verify reports whether pw matches the PHC-encoded hash.
 	Verify(ctx context.Context, phc, pw string) (bool, error)
 	// VerifyDummy spends the cost of one verification, so that an unknown
