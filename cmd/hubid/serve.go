@@ -55,6 +55,9 @@ type serveConfig struct {
 	devClientID string
 	// Registration: who may register at /oauth/register (--registration).
 	Registration protocol.RegistrationPolicy
+	// RegistrationTTL: registered apps unused this long are deleted
+	// (--registration-ttl); 0 keeps them.
+	RegistrationTTL time.Duration
 }
 
 // Validate explains every problem at once.
@@ -73,6 +76,9 @@ func (c serveConfig) Validate() error {
 	}
 	if c.TokenDefaultExpiry < 0 {
 		problems = append(problems, fmt.Sprintf("--token-default-expiry %v is negative; give a duration such as 2160h (90 days), or 0 for tokens that never expire", c.TokenDefaultExpiry))
+	}
+	if c.RegistrationTTL < 0 {
+		problems = append(problems, fmt.Sprintf("--registration-ttl %v is negative; give a duration such as 720h (30 days), or 0 to keep registered apps", c.RegistrationTTL))
 	}
 	if c.GCInterval < time.Second {
 		problems = append(problems, fmt.Sprintf("--gc-interval %v is too short; give at least 1s (the default is %v)", c.GCInterval, defaultGCInterval))
@@ -144,6 +150,14 @@ func (e *env) parseServe(args []string, dev bool) (serveConfig, error) {
 		defRegistration = "public"
 	}
 	registration := fs.String("registration", e.envOr("HUBID_REGISTRATION", defRegistration), "who may register an app by itself at /oauth/register (RFC 7591): off, public (public clients with PKCE, loopback or https redirect URIs) or open (confidential ones too) (env HUBID_REGISTRATION)")
+	registrationTTL := defaultRegistrationTTL
+	if v := e.getenv("HUBID_REGISTRATION_TTL"); v != "" {
+		var err error
+		if registrationTTL, err = time.ParseDuration(v); err != nil {
+			cfg.limitProblems = append(cfg.limitProblems, fmt.Sprintf("HUBID_REGISTRATION_TTL %q is not a duration such as 720h", v))
+		}
+	}
+	fs.DurationVar(&cfg.RegistrationTTL, "registration-ttl", registrationTTL, "registered apps nobody has allowed and without live tokens are deleted this long after they registered; 0 = keep them (env HUBID_REGISTRATION_TTL)")
 	if pos, err := parse(fs, args); err != nil {
 		return cfg, err
 	} else if len(pos) > 0 {
@@ -264,6 +278,9 @@ func devIssuer(a *net.TCPAddr) string {
 // defaultGCInterval is how often serve and dev delete expired rows.
 const defaultGCInterval = 10 * time.Minute
 
+// defaultRegistrationTTL is how long a registered app may stay unused.
+const defaultRegistrationTTL = 30 * 24 * time.Hour
+
 // serveHTTP runs the provider on ln until ctx is done, then shuts down
 // gracefully. Expired codes, tokens and sessions are collected at start
 // and every cfg.GCInterval.
@@ -271,7 +288,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, issuer string, cfg serveCon
 	p, err := provider.New(ctx, provider.Config{
 		Issuer: issuer, Store: st, Logger: log, SpacesDomain: cfg.SpacesDomain, SpaceCustomDomains: cfg.SpaceCustomDomains, KeyCacheTTL: cfg.KeyCacheTTL,
 		Passwords: commandHasher(), Limits: &cfg.Limits, SecretKey: cfg.SecretKey, DevClientID: cfg.devClientID,
-		Registration: cfg.Registration, TokenDefaultExpiry: cfg.TokenDefaultExpiry,
+		Registration: cfg.Registration, TokenDefaultExpiry: cfg.TokenDefaultExpiry, RegistrationTTL: cfg.RegistrationTTL,
 	})
 	if err != nil {
 		ln.Close()

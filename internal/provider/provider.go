@@ -70,6 +70,9 @@ type Config struct {
 	// TokenDefaultExpiry: see server.Config.TokenDefaultExpiry (0: new
 	// tokens never expire unless their creator says).
 	TokenDefaultExpiry time.Duration
+	// RegistrationTTL: CollectGarbage deletes registered apps that nobody
+	// owns or uses once they are older than this; 0 keeps them.
+	RegistrationTTL time.Duration
 }
 
 // Provider is a built provider stack.
@@ -83,6 +86,8 @@ type Provider struct {
 	Server *server.Server
 	log    *slog.Logger
 	now    func() time.Time
+	// registrationTTL is Config.RegistrationTTL.
+	registrationTTL time.Duration
 	// handler is the server's, behind /healthz and /readyz.
 	handler http.Handler
 }
@@ -144,7 +149,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Server: srv, log: cfg.Logger, now: cfg.Now}
+	p := &Provider{Store: cfg.Store, Keys: km, Passwords: cfg.Passwords, Server: srv, log: cfg.Logger, now: cfg.Now,
+		registrationTTL: cfg.RegistrationTTL}
 	p.handler = p.withHealth(srv.Handler())
 	return p, nil
 }
@@ -157,12 +163,23 @@ func (p *Provider) Handler() http.Handler { return p.handler }
 func (p *Provider) Issuer() string { return p.Server.Issuer() }
 
 // CollectGarbage deletes expired codes, tokens, sessions and device codes
-// once, logging what it removed.
+// once, and registered apps unused for Config.RegistrationTTL (see
+// store.Store.DeleteUnusedRegisteredApps), logging what it removed.
 func (p *Provider) CollectGarbage(ctx context.Context) error {
 	began := time.Now()
-	res, err := p.Store.GarbageCollect(ctx, p.now())
+	now := p.now()
+	res, err := p.Store.GarbageCollect(ctx, now)
 	if err != nil {
 		return err
+	}
+	if p.registrationTTL > 0 {
+		n, err := p.Store.DeleteUnusedRegisteredApps(ctx, now.Add(-p.registrationTTL), now)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			p.log.InfoContext(ctx, "deleted unused registered apps", "apps", n, "older_than", p.registrationTTL)
+		}
 	}
 	if res.Codes+res.Tokens+res.Sessions+res.DeviceCodes > 0 {
 		p.log.InfoContext(ctx, "garbage collected", "codes", res.Codes, "tokens", res.Tokens, "sessions", res.Sessions,

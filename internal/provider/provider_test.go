@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -115,6 +116,43 @@ func TestCollectGarbage(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "garbage collected") || !strings.Contains(logs.String(), "sessions=1") {
 		t.Errorf("GC log: %q", logs.String())
+	}
+}
+
+// TestCollectGarbageRegisteredApps: with a RegistrationTTL, GC deletes a
+// registered app unused for longer and logs it, and keeps a younger one;
+// without one, it keeps both.
+func TestCollectGarbageRegisteredApps(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	for _, ttl := range []time.Duration{0, 30 * 24 * time.Hour} {
+		db := openDB(t)
+		var logs bytes.Buffer
+		p, err := provider.New(ctx, provider.Config{Issuer: "http://hub.test", Store: db, RegistrationTTL: ttl,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := store.App{ClientID: "old", Registered: true, Public: true, CreatedAt: now.Add(-31 * 24 * time.Hour)}
+		young := store.App{ClientID: "young", Registered: true, Public: true, CreatedAt: now.Add(-29 * 24 * time.Hour)}
+		for _, a := range []store.App{old, young} {
+			if err := db.CreateApp(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.CollectGarbage(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.App(ctx, old.ClientID)
+		if deleted := errors.Is(err, store.ErrNotFound); deleted != (ttl > 0) || !deleted && err != nil {
+			t.Errorf("TTL %v: the old unused registered app after GC: %v", ttl, err)
+		}
+		if _, err := db.App(ctx, young.ClientID); err != nil {
+			t.Errorf("TTL %v: the young registered app after GC: %v", ttl, err)
+		}
+		if logged := strings.Contains(logs.String(), "deleted unused registered apps") && strings.Contains(logs.String(), "apps=1"); logged != (ttl > 0) {
+			t.Errorf("TTL %v: GC log: %q", ttl, logs.String())
+		}
 	}
 }
 

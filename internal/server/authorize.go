@@ -68,6 +68,10 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.renderConsent(w, r, sess, ar, d, s.consentToken(sess, ar.app.ClientID, ar.redirectURI, ar.granted))
 	case protocol.OutcomeIssue:
 		if d.Remember {
+			if err := s.claimRegistered(r, ar.app, sess.UserID); err != nil {
+				s.internalError(w, r, err)
+				return
+			}
 			if err := s.remember(r, sess.UserID, ar.app.ClientID, ar.granted, d.Orgs, protocol.ReachesOrgs(ar.granted)); err != nil {
 				s.internalError(w, r, err)
 				return
@@ -395,8 +399,9 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, sess *ses
 }
 
 // consentOwner fills in who owns the app: the Space's owner for a Space
-// app, else the owning user or org. An owner that cannot be read is left
-// out; the page still shows the app.
+// app, else the owning user or org, but not for a registered app (its
+// owner is the first user who allowed it, who does not vouch for it). An
+// owner that cannot be read is left out; the page still shows the app.
 func (s *Server) consentOwner(r *http.Request, app store.App, p *consentPage) {
 	if owner, _, ok := strings.Cut(app.SpaceID, "/"); ok {
 		p.OwnerName, p.OwnerKind = owner, "Space "+app.SpaceID
@@ -407,7 +412,7 @@ func (s *Server) consentOwner(r *http.Request, app store.App, p *consentPage) {
 			}
 			p.Homepage = scheme + app.SpaceHosts[0] + "/"
 		}
-	} else if app.OwnerID != "" {
+	} else if app.OwnerID != "" && !app.Registered {
 		if u, err := s.store.User(r.Context(), app.OwnerID); err == nil {
 			p.OwnerName, p.OwnerKind = u.Username, "user"
 		} else if o, err := s.store.Org(r.Context(), app.OwnerID); err == nil {

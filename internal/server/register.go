@@ -10,6 +10,7 @@ import (
 	"github.com/hubid/hubid/internal/httpx"
 	"github.com/hubid/hubid/internal/limits"
 	"github.com/hubid/hubid/internal/protocol"
+	"github.com/hubid/hubid/internal/store"
 	"github.com/hubid/hubid/oidc"
 )
 
@@ -80,4 +81,20 @@ func (s *Server) serveRegister(w http.ResponseWriter, r *http.Request) {
 		resp.ClientSecretExpiresAt = &never
 	}
 	httpx.WriteJSON(w, r, http.StatusCreated, resp)
+}
+
+// claimRegistered makes the user who first allows a registered app that
+// nobody owns its owner, so that it is listed as theirs. It runs before
+// the consent is stored: a request that fails after it is retried through
+// the consent form, which claims again (a no-op once owned).
+func (s *Server) claimRegistered(r *http.Request, app store.App, userID string) error {
+	if !app.Registered || app.OwnerID != "" {
+		return nil
+	}
+	return s.store.UpdateApp(r.Context(), app.ClientID, func(a *store.App) error {
+		if a.OwnerID == "" {
+			a.OwnerID, a.UpdatedAt = userID, s.now()
+		}
+		return nil
+	})
 }

@@ -220,3 +220,59 @@ func TestRegisterRateLimit(t *testing.T) {
 		t.Errorf("third registration: %d Retry-After %q %v", resp.StatusCode, resp.Header.Get("Retry-After"), got)
 	}
 }
+
+// TestRegisteredAppOwnedByFirstConsent: a registered app is owned by
+// nobody until alice allows it; then it is hers, and bob allowing it
+// later changes nothing. Bob's consent page does not present alice as
+// the app's owner: she does not vouch for it.
+func TestRegisteredAppOwnedByFirstConsent(t *testing.T) {
+	h := registrationHub(t, protocol.RegistrationPublic)
+	resp, reg := register(t, h, "application/json", `{"redirect_uris":["`+redirectURI+`"],"token_endpoint_auth_method":"none","client_name":"Agent Smith"}`)
+	clientID, _ := reg["client_id"].(string)
+	if resp.StatusCode != http.StatusCreated || clientID == "" {
+		t.Fatalf("register: %d %v", resp.StatusCode, reg)
+	}
+	owner := func() string {
+		t.Helper()
+		app, err := h.db.App(context.Background(), clientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app.OwnerID
+	}
+	if o := owner(); o != "" {
+		t.Fatalf("owner after registration = %q, want none", o)
+	}
+	params := url.Values{"client_id": {clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
+		"scope": {"openid profile"}, "state": {"st"}, "code_challenge": {s256("a-verifier-of-enough-length-for-rfc-7636-0123456789")},
+		"code_challenge_method": {"S256"}}
+
+	// Alice opens the consent page: looking is not allowing.
+	alice := h.browser()
+	alice.login("alice", alicePassword)
+	if resp, body := alice.get("/oauth/authorize?" + params.Encode()); resp.StatusCode != 200 || !strings.Contains(body, `name="consent_token"`) {
+		t.Fatalf("alice's consent page: %d %.300s", resp.StatusCode, body)
+	}
+	if o := owner(); o != "" {
+		t.Fatalf("owner after showing the consent page = %q, want none", o)
+	}
+	if loc := alice.authorize(params, "alice", alicePassword); loc.Query().Get("code") == "" {
+		t.Fatalf("alice's authorize: %s", loc)
+	}
+	if o := owner(); o != h.alice.ID {
+		t.Fatalf("owner after alice allowed = %q, want alice %q", o, h.alice.ID)
+	}
+
+	bob := h.browser()
+	bob.login("bob", bobPassword)
+	resp, body := bob.get("/oauth/authorize?" + params.Encode())
+	if resp.StatusCode != 200 || !strings.Contains(body, "registered by the app itself") || strings.Contains(body, ">alice</a>") {
+		t.Errorf("bob's consent page (%d) presents alice as the owner, or not the app as registered:\n%.2000s", resp.StatusCode, body)
+	}
+	if loc := bob.authorize(params, "bob", bobPassword); loc.Query().Get("code") == "" {
+		t.Fatalf("bob's authorize: %s", loc)
+	}
+	if o := owner(); o != h.alice.ID {
+		t.Errorf("owner after bob allowed = %q, want still alice %q", o, h.alice.ID)
+	}
+}

@@ -311,6 +311,12 @@ type Store interface {
 	ListApps(ctx context.Context) ([]App, error)
 	// AppBySpace finds the app of a Space ("owner/name").
 	AppBySpace(ctx context.Context, spaceID string) (App, error)
+	// DeleteUnusedRegisteredApps deletes the apps that registered
+	// themselves (Registered), that nobody owns, that were created before
+	// createdBefore, and that have no consent and no live token (neither
+	// revoked nor expired at now), with what DeleteApp deletes with an
+	// app. It returns how many apps it deleted.
+	DeleteUnusedRegisteredApps(ctx context.Context, createdBefore, now time.Time) (int64, error)
 
 	// Consents: one per (user, app); PutConsent replaces it.
 	Consent(ctx context.Context, userID, clientID string) (Consent, error)

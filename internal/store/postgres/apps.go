@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -98,6 +100,34 @@ func (db *DB) DeleteApp(ctx context.Context, clientID string) error {
 		return fail("delete app", err)
 	}
 	return nil
+}
+
+// DeleteUnusedRegisteredApps implements store.Store. It deletes in
+// batches of gcBatch apps and skips apps other transactions have locked
+// (SKIP LOCKED): a consent or token being written for an app holds a lock
+// on it (the foreign key's), so that app is kept, and replicas running it
+// at once split the work.
+func (db *DB) DeleteUnusedRegisteredApps(ctx context.Context, createdBefore, now time.Time) (int64, error) {
+	if createdBefore.IsZero() || now.IsZero() {
+		return 0, errors.New("postgres: delete unused registered apps: zero time")
+	}
+	const q = `DELETE FROM apps WHERE client_id IN (SELECT a.client_id FROM apps a
+		WHERE a.registered AND a.owner_id = '' AND a.created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.client_id = a.client_id)
+		AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.client_id = a.client_id
+			AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2))
+		LIMIT $3 FOR UPDATE SKIP LOCKED)`
+	var n int64
+	for {
+		tag, err := db.pool.Exec(ctx, q, createdBefore, now, gcBatch)
+		if err != nil {
+			return n, fail("delete unused registered apps", err)
+		}
+		n += tag.RowsAffected()
+		if tag.RowsAffected() < gcBatch {
+			return n, nil
+		}
+	}
 }
 
 // ListApps implements store.Store. Apps are ordered by creation time, then

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hubid/hubid/internal/store"
 )
@@ -120,6 +122,32 @@ func (db *DB) DeleteApp(ctx context.Context, clientID string) error {
 		return fail("delete app", err)
 	}
 	return nil
+}
+
+// DeleteUnusedRegisteredApps implements store.Store, in one statement on
+// the single writer: a consent or token written at the same time comes
+// before or after it, never in between.
+func (db *DB) DeleteUnusedRegisteredApps(ctx context.Context, createdBefore, now time.Time) (int64, error) {
+	if createdBefore.IsZero() || now.IsZero() {
+		return 0, errors.New("sqlite: delete unused registered apps: zero time")
+	}
+	var e enc
+	before, at := e.time(createdBefore), e.time(now)
+	if e.err != nil {
+		return 0, e.err
+	}
+	res, err := db.exec(ctx, `DELETE FROM apps WHERE registered = 1 AND owner_id = '' AND created_at < ?1
+		AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.client_id = apps.client_id)
+		AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.client_id = apps.client_id
+			AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2))`, before, at)
+	if err != nil {
+		return 0, fail("delete unused registered apps", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fail("delete unused registered apps", err)
+	}
+	return n, nil
 }
 
 // ListApps implements store.Store. Apps are ordered by creation time, then

@@ -12,7 +12,8 @@ import (
 )
 
 // Apps runs the tests of OAuth apps: round trips (string lists
-// included), errors, updates, and what DeleteApp deletes with the app.
+// included), errors, updates, what DeleteApp deletes with the app, and
+// which apps DeleteUnusedRegisteredApps deletes.
 func Apps(t *testing.T, open func(t *testing.T) store.Store) {
 	x := suite{open: open}
 	run(t, []test{
@@ -21,6 +22,7 @@ func Apps(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Apps/Errors", x.appsErrors},
 		{"Apps/Update", x.appsUpdate},
 		{"Apps/DeleteCascades", x.appsDeleteCascades},
+		{"Apps/DeleteUnusedRegistered", x.appsDeleteUnusedRegistered},
 	})
 }
 
@@ -206,5 +208,75 @@ func (x suite) appsDeleteCascades(t *testing.T) {
 	must(t, err)
 	if len(cs) != 1 || cs[0].ClientID != p2.ClientID {
 		t.Errorf("ListConsents after DeleteApp = %v, want only %s", cs, p2.ClientID)
+	}
+}
+
+// appsDeleteUnusedRegistered: only registered apps that nobody owns,
+// created before the cut, without a consent or a live token go, with their
+// dead tokens; every other app stays.
+func (x suite) appsDeleteUnusedRegistered(t *testing.T) {
+	s, ctx := x.open(t), t.Context()
+	a := alice()
+	must(t, s.CreateUser(ctx, a))
+	cut, now := at(30*24*time.Hour), at(40*24*time.Hour)
+	mk := func(n int, change func(*store.App)) store.App {
+		p := app(n)
+		p.OwnerID, p.SpaceID, p.SpaceHosts, p.Registered, p.CreatedAt = "", "", nil, true, at(time.Hour)
+		if change != nil {
+			change(&p)
+		}
+		must(t, s.CreateApp(ctx, p))
+		return p
+	}
+	unused := mk(1, nil)
+	deadTokens := mk(2, nil)
+	revoked := accessToken("revoked", deadTokens, a)
+	revoked.ExpiresAt, revoked.RevokedAt = at(50*24*time.Hour), at(2*time.Hour)
+	expired := accessToken("expired", deadTokens, a)
+	expired.ExpiresAt = at(35 * 24 * time.Hour)
+	must(t, s.CreateToken(ctx, revoked))
+	must(t, s.CreateToken(ctx, expired))
+	consented := mk(3, nil)
+	must(t, s.PutConsent(ctx, store.Consent{UserID: a.ID, ClientID: consented.ClientID, Scopes: []string{"openid"}}))
+	live := mk(4, nil)
+	liveToken := accessToken("live", live, a)
+	liveToken.ExpiresAt = at(41 * 24 * time.Hour)
+	must(t, s.CreateToken(ctx, liveToken))
+	recent := mk(5, func(p *store.App) { p.CreatedAt = at(31 * 24 * time.Hour) })
+	atCut := mk(6, func(p *store.App) { p.CreatedAt = cut })
+	notRegistered := mk(7, func(p *store.App) { p.Registered = false })
+	owned := mk(8, func(p *store.App) { p.OwnerID = a.ID })
+	undated := mk(9, func(p *store.App) { p.CreatedAt = time.Time{} })
+
+	n, err := s.DeleteUnusedRegisteredApps(ctx, cut, now)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("DeleteUnusedRegisteredApps deleted %d apps, want 2", n)
+	}
+	for _, p := range []store.App{unused, deadTokens} {
+		_, err := s.App(ctx, p.ClientID)
+		wantErr(t, "unused registered app "+p.Name, err, store.ErrNotFound)
+	}
+	for _, h := range []store.Digest{revoked.Hash, expired.Hash} {
+		_, err := s.Token(ctx, h)
+		wantErr(t, "dead token of a deleted app", err, store.ErrNotFound)
+	}
+	for what, p := range map[string]store.App{"with a consent": consented, "with a live token": live, "recent": recent,
+		"created at the cut": atCut, "not registered": notRegistered, "owned": owned, "without a creation time": undated} {
+		got, err := s.App(ctx, p.ClientID)
+		must(t, err)
+		diff(t, "app "+what, p, got)
+	}
+	got, err := s.Token(ctx, liveToken.Hash)
+	must(t, err)
+	diff(t, "live token", liveToken, got)
+
+	n, err = s.DeleteUnusedRegisteredApps(ctx, cut, now)
+	must(t, err)
+	if n != 0 {
+		t.Errorf("second DeleteUnusedRegisteredApps deleted %d apps, want 0", n)
+	}
+	if _, err := s.DeleteUnusedRegisteredApps(ctx, time.Time{}, now); err == nil {
+		t.Error("DeleteUnusedRegisteredApps with a zero cut: no error")
 	}
 }
