@@ -81,6 +81,13 @@ func TestTokensPageInBrowser(t *testing.T) {
 	if got := whoamiStatus(t, issuer, created.Token); got != http.StatusUnauthorized {
 		t.Errorf("whoami-v2 with the revoked token: %d, want 401", got)
 	}
+	// The password page with a wrong current password: the error stands
+	// next to its field (the script checks aria-describedby).
+	var pw struct{ PasswordError string }
+	next(&pw)
+	if pw.PasswordError == "" {
+		t.Errorf("the password page showed no error for a wrong current password")
+	}
 }
 
 func whoamiStatus(t *testing.T, issuer, token string) int {

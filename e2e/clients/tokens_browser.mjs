@@ -6,7 +6,9 @@
 // It talks to the test on stdout and stdin, one JSON line each way:
 //   → {"chromium", "token", "defaultDays"} after creating the token;
 //   ← any line once the test has called whoami-v2 with it;
-//   → {"notice", "status"} after revoking it.
+//   → {"notice", "status"} after revoking it;
+//   → {"passwordError"} after a wrong current password on the password page
+//     (saved in light, dark and 360 px too).
 //
 // Usage: node tokens_browser.mjs ISSUER USERNAME PASSWORD [SCREENSHOT_DIR]
 import { chromium } from "playwright-core";
@@ -50,6 +52,26 @@ try {
   const notice = (await page.textContent("p[role=status]")).trim();
   const status = (await page.textContent("li.token .tag.warn")).trim();
   console.log(JSON.stringify({ notice, status }));
+
+  // The password page, as a person who mistypes the current password:
+  // the error stands next to its field.
+  await page.goto(`${issuer}/settings/password`);
+  await page.fill("#current-password", "not the password at all");
+  await page.fill("#new-password", "a brand new passphrase");
+  await page.fill("#confirm-password", "a brand new passphrase");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#current-password-error", { timeout: 30000 });
+  const describedBy = await page.getAttribute("#current-password", "aria-describedby");
+  if (describedBy !== "current-password-error") throw new Error(`current password field not tied to its error: ${describedBy}`);
+  if (shots) {
+    await page.screenshot({ path: `${shots}/password-light.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: `${shots}/password-dark.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.setViewportSize({ width: 360, height: 900 });
+    await page.screenshot({ path: `${shots}/password-360.png`, fullPage: true });
+  }
+  console.log(JSON.stringify({ passwordError: (await page.textContent("#current-password-error")).trim() }));
 } finally {
   await browser.close();
   process.stdin.destroy();
