@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"strconv"
-	"strings"
+
+	"github.com/hubid/hubid/internal/store"
 )
 
 // migrationFiles holds the schema as numbered scripts, NNNN_name.sql. A
@@ -16,33 +15,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded scripts in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names { // fs.Glob returns names sorted
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != len(ms)+1 {
-			return nil, fmt.Errorf("migration %s: want name %04d_*.sql", base, len(ms)+1)
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	return ms, nil
+func migrations() ([]store.Migration, error) {
+	return store.ReadMigrations(migrationFiles, "migrations")
 }
 
 // migrate applies the scripts not yet recorded in the migrations table, each
@@ -70,27 +45,27 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	}
 	for _, m := range ms[have:] {
 		if err := apply(ctx, w, m); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func apply(ctx context.Context, w *sql.DB, m migration) error {
+func apply(ctx context.Context, w *sql.DB, m store.Migration) error {
 	tx, err := w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	var done bool
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?)`, m.version).Scan(&done)
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM migrations WHERE version = ?)`, m.Version).Scan(&done)
 	if err != nil || done {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name) VALUES (?, ?)`, m.Version, m.Name); err != nil {
 		return err
 	}
 	return tx.Commit()
